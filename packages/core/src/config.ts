@@ -1,0 +1,319 @@
+/**
+ * The configuration schema: every setting with its default, environment variable and one-line
+ * doc. Loaded once at start-up from an optional file (SYNAPSE_CONFIG, JSON or YAML, nested keys as
+ * below) overlaid by SYNAPSE_* environment variables; invalid configuration stops start-up with a
+ * message naming the setting and the reason.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { AgentName } from "./agents.js";
+import { BASE_PORTS } from "./ports.js";
+import {
+  type ConfigOf,
+  flattenSettings,
+  int,
+  num,
+  oneOf,
+  port,
+  type Setting,
+  type SettingTree,
+  str,
+} from "./settings.js";
+
+export const PROVIDERS = ["sim"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export const TRANSPORTS = ["grpc", "tcp"] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+function agentSettings(agent: AgentName) {
+  const A = agent.toUpperCase();
+  const base = BASE_PORTS[agent];
+  return {
+    provider: oneOf(PROVIDERS, "sim", `SYNAPSE_${A}_PROVIDER`, `Provider that answers for ${agent}.`),
+    model: str("", `SYNAPSE_${A}_MODEL`, `Model name for ${agent}; empty means the provider's default.`),
+    replicas: int(1, `SYNAPSE_${A}_REPLICAS`, `Replicas of ${agent} the launcher starts.`, 1, 64),
+    grpcPort: port(
+      base.grpc,
+      `SYNAPSE_${A}_GRPC_PORT`,
+      `gRPC port of ${agent} replica 0 (replica i adds 10·i).`,
+    ),
+    tcpPort: port(
+      base.tcp,
+      `SYNAPSE_${A}_TCP_PORT`,
+      `JSON-RPC/TCP port of ${agent} replica 0 (replica i adds 10·i).`,
+    ),
+    metricsPort: port(
+      base.metrics,
+      `SYNAPSE_${A}_METRICS_PORT`,
+      `Metrics/HTTP port of ${agent} replica 0 (replica i adds 10·i).`,
+    ),
+    sim: {
+      ttftMs: int(80, `SYNAPSE_${A}_SIM_TTFT_MS`, `sim: milliseconds before ${agent}'s first token.`),
+      tokensPerSecond: num(
+        400,
+        `SYNAPSE_${A}_SIM_TOKENS_PER_SECOND`,
+        `sim: tokens per second ${agent} streams; 0 means as fast as possible.`,
+      ),
+      errorRate: num(
+        0,
+        `SYNAPSE_${A}_SIM_ERROR_RATE`,
+        `sim: share of ${agent}'s calls that fail UNAVAILABLE (0–1).`,
+        0,
+        1,
+      ),
+      hangRate: num(
+        0,
+        `SYNAPSE_${A}_SIM_HANG_RATE`,
+        `sim: share of ${agent}'s calls that never answer (0–1).`,
+        0,
+        1,
+      ),
+      crashAfter: int(
+        0,
+        `SYNAPSE_${A}_SIM_CRASH_AFTER`,
+        `sim: ${agent}'s process exits abruptly on this call number; 0 never.`,
+      ),
+      dropAfterChunks: int(
+        0,
+        `SYNAPSE_${A}_SIM_DROP_AFTER_CHUNKS`,
+        `sim: ${agent}'s streams are cut after this many chunks; 0 never.`,
+      ),
+      faultReplicas: str(
+        "",
+        `SYNAPSE_${A}_SIM_FAULT_REPLICAS`,
+        `sim: comma-separated replica indexes the faults above apply to; empty means all.`,
+      ),
+    },
+  };
+}
+
+export const CONFIG_SCHEMA = {
+  host: str("127.0.0.1", "SYNAPSE_HOST", "Address every service and the gateway bind to."),
+  dataDir: str("./.synapse", "SYNAPSE_DATA_DIR", "Directory for embedded state (SQLite, workspaces)."),
+  log: {
+    level: oneOf(
+      ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+      "info",
+      "SYNAPSE_LOG_LEVEL",
+      "Lowest log level printed.",
+    ),
+    format: oneOf(
+      ["auto", "pretty", "json"],
+      "auto",
+      "SYNAPSE_LOG_FORMAT",
+      "Log format: pretty on a terminal and JSON otherwise when auto.",
+    ),
+  },
+  service: {
+    drainTimeoutMs: int(
+      10_000,
+      "SYNAPSE_DRAIN_TIMEOUT_MS",
+      "On SIGTERM, how long in-flight calls may finish before they are cancelled.",
+    ),
+    streamRetainMs: int(
+      300_000,
+      "SYNAPSE_STREAM_RETAIN_MS",
+      "How long a service keeps a finished stream for resume.",
+    ),
+  },
+  jsonrpc: {
+    maxLineBytes: int(
+      1_048_576,
+      "SYNAPSE_JSONRPC_MAX_LINE_BYTES",
+      "Longest JSON-RPC line accepted; longer lines are refused and the connection closed.",
+      64,
+    ),
+    idleTimeoutMs: int(
+      60_000,
+      "SYNAPSE_JSONRPC_IDLE_TIMEOUT_MS",
+      "A JSON-RPC connection with nothing in flight that sends nothing for this long is closed.",
+      100,
+    ),
+    maxConnections: int(1024, "SYNAPSE_JSONRPC_MAX_CONNECTIONS", "Open JSON-RPC connections per service.", 1),
+    maxInFlight: int(
+      256,
+      "SYNAPSE_JSONRPC_MAX_IN_FLIGHT",
+      "Requests in flight on one JSON-RPC connection; more are refused with RESOURCE_EXHAUSTED.",
+      1,
+    ),
+  },
+  grpc: {
+    maxMessageBytes: int(
+      8_388_608,
+      "SYNAPSE_GRPC_MAX_MESSAGE_BYTES",
+      "Largest gRPC message sent or received.",
+      1024,
+    ),
+  },
+  client: {
+    transport: oneOf(
+      TRANSPORTS,
+      "grpc",
+      "SYNAPSE_CLIENT_TRANSPORT",
+      "Transport `synapse call` uses by default.",
+    ),
+    timeoutMs: int(120_000, "SYNAPSE_CLIENT_TIMEOUT_MS", "Deadline of a `synapse call`.", 1),
+  },
+  launcher: {
+    readyTimeoutMs: int(
+      20_000,
+      "SYNAPSE_READY_TIMEOUT_MS",
+      "How long the launcher waits for a child to report healthy.",
+      100,
+    ),
+    restartInitialMs: int(
+      250,
+      "SYNAPSE_RESTART_INITIAL_MS",
+      "First delay before a crashed child is restarted.",
+    ),
+    restartMaxMs: int(
+      10_000,
+      "SYNAPSE_RESTART_MAX_MS",
+      "Longest delay between restarts of a crashing child.",
+    ),
+  },
+  claude: agentSettings("claude"),
+  gemini: agentSettings("gemini"),
+  codex: agentSettings("codex"),
+} satisfies SettingTree;
+
+export type Config = ConfigOf<typeof CONFIG_SCHEMA>;
+export type AgentConfig = Config[AgentName];
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Every setting with its dotted path, environment variable, default and doc (for docs and `synapse config`). */
+export const SETTINGS = flattenSettings(CONFIG_SCHEMA);
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the configuration: defaults, then the file named by SYNAPSE_CONFIG (if any), then
+ * SYNAPSE_* variables. Throws ConfigError naming every invalid setting.
+ */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
+  const file = env.SYNAPSE_CONFIG ? readConfigFile(env.SYNAPSE_CONFIG) : {};
+  const known = new Set(SETTINGS.map((s) => s.setting.env));
+  const unknownEnv = Object.keys(env).filter(
+    (k) => k.startsWith("SYNAPSE_") && k !== "SYNAPSE_CONFIG" && !known.has(k) && !INTERNAL_ENV.has(k),
+  );
+  const problems: string[] = unknownEnv.map((k) => `${k}: not a setting (see \`synapse config --all\`)`);
+  const out: Record<string, unknown> = {};
+  for (const { path, setting } of SETTINGS) {
+    let value: unknown = setting.default;
+    let source = "default";
+    const fromFile = getPath(file, path);
+    if (fromFile !== undefined) {
+      value = fromFile;
+      source = `${env.SYNAPSE_CONFIG} (${path})`;
+    }
+    const raw = env[setting.env];
+    if (raw !== undefined && raw !== "") {
+      value = setting.fromEnv(raw);
+      source = setting.env;
+    }
+    if (Object.hasOwn(overrides, path)) {
+      value = overrides[path];
+      source = path;
+    }
+    const parsed = setting.schema.safeParse(value);
+    if (parsed.success) {
+      setPath(out, path, parsed.data);
+    } else {
+      const shown = setting.secret ? "(secret)" : JSON.stringify(value);
+      problems.push(`${source === "default" ? path : source} = ${shown}: ${parsed.error.issues[0]?.message}`);
+    }
+  }
+  for (const path of unknownPaths(file, CONFIG_SCHEMA)) {
+    problems.push(`${env.SYNAPSE_CONFIG}: "${path}" is not a setting`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+  return out as Config;
+}
+
+/** Variables the processes pass to their children; not user settings. */
+const INTERNAL_ENV = new Set(["SYNAPSE_PROCESS_NAME"]);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration: SYNAPSE_CONFIG=${path}: cannot read (${(err as Error).message})`,
+    );
+  }
+  try {
+    const parsed: unknown = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("expected a mapping of settings");
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: SYNAPSE_CONFIG=${path}: ${(err as Error).message}`);
+  }
+}
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  let node: unknown = obj;
+  for (const key of path.split(".")) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = obj;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys.at(-1)!] = value;
+}
+
+function unknownPaths(obj: Record<string, unknown>, tree: SettingTree, prefix = ""): string[] {
+  return Object.entries(obj).flatMap(([key, value]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const node = tree[key];
+    if (node === undefined) return [path];
+    if ((node as Setting<unknown>).kind === "setting") return [];
+    if (typeof value !== "object" || value === null) return [path];
+    return unknownPaths(value as Record<string, unknown>, node as SettingTree, path);
+  });
+}
+
+/** The effective configuration as rows, with secrets masked, for `synapse config`. */
+export function describeConfig(config: Config): { path: string; env: string; value: string; doc: string }[] {
+  return SETTINGS.map(({ path, setting }) => {
+    const value = getPath(config as unknown as Record<string, unknown>, path);
+    return {
+      path,
+      env: setting.env,
+      value: setting.secret ? maskSecret(value) : JSON.stringify(value),
+      doc: setting.doc,
+    };
+  });
+}
+
+/** "(not set)" for empty, otherwise a fixed mask that shows nothing of the value. */
+export function maskSecret(value: unknown): string {
+  if (value === "" || value === undefined || (Array.isArray(value) && value.length === 0)) return "(not set)";
+  return Array.isArray(value) ? `[${value.map(() => '"********"').join(", ")}]` : '"********"';
+}
+
+/** The agents whose settings say replica `replica` gets the sim faults. */
+export function simFaultsApply(agent: AgentConfig, replica: number): boolean {
+  const list = agent.sim.faultReplicas.trim();
+  if (list === "") return true;
+  return list
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .includes(replica);
+}

@@ -1,0 +1,43 @@
+/**
+ * One interceptor type for every transport, unary and streaming (after connect-es): a call says
+ * whether it streams, and an interceptor wraps the next function in the chain. The resilience
+ * layer (metrics → fallback → retry → breaker → adaptive timeout → transport) is built from these.
+ */
+import type { AgentRequest, AgentResponse, StreamEvent } from "./contract.js";
+
+interface CallBase {
+  request: AgentRequest;
+  /** Aborts the call and everything under it. */
+  signal: AbortSignal;
+  /** Absolute deadline in epoch milliseconds, covering every attempt; undefined for none. */
+  deadline: number | undefined;
+  /** Propagated to the service: request id, trace context. */
+  metadata: Record<string, string>;
+  /** The replica this attempt goes to, chosen by the balancer (undefined until one is picked). */
+  endpoint?: string;
+}
+
+export interface UnaryCall extends CallBase {
+  stream: false;
+}
+
+export interface StreamCall extends CallBase {
+  stream: true;
+  /** Resume the stream `streamId` after `afterSeq` instead of starting a new one. */
+  resume?: { streamId: string; afterSeq: number };
+}
+
+export type Call = UnaryCall | StreamCall;
+
+export type CallOutput<C extends Call = Call> = C extends UnaryCall
+  ? { stream: false; response: AgentResponse }
+  : { stream: true; events: AsyncIterable<StreamEvent> };
+
+export type Next = <C extends Call>(call: C) => Promise<CallOutput<C>>;
+
+export type Interceptor = (next: Next) => Next;
+
+/** Composes interceptors so the first one given is the outermost. */
+export function chain(interceptors: readonly Interceptor[], transport: Next): Next {
+  return interceptors.reduceRight<Next>((next, interceptor) => interceptor(next), transport);
+}
