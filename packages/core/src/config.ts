@@ -12,6 +12,7 @@ import {
   type ConfigOf,
   flattenSettings,
   int,
+  list,
   num,
   oneOf,
   port,
@@ -25,6 +26,9 @@ export type ProviderName = (typeof PROVIDERS)[number];
 
 export const TRANSPORTS = ["grpc", "tcp"] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
+
+export const BALANCERS = ["round_robin", "weighted", "least_connections", "least_response_time"] as const;
+export type BalancerName = (typeof BALANCERS)[number];
 
 function agentSettings(agent: AgentName) {
   const A = agent.toUpperCase();
@@ -47,6 +51,27 @@ function agentSettings(agent: AgentName) {
       base.metrics,
       `SYNAPSE_${A}_METRICS_PORT`,
       `Metrics/HTTP port of ${agent} replica 0 (replica i adds 10·i).`,
+    ),
+    balancer: oneOf(
+      BALANCERS,
+      "least_response_time",
+      `SYNAPSE_${A}_BALANCER`,
+      `How the gateway spreads ${agent} calls over replicas.`,
+    ),
+    weights: list(
+      [],
+      `SYNAPSE_${A}_WEIGHTS`,
+      `Weights of ${agent}'s replicas for the weighted balancers, e.g. 5,1,1.`,
+    ),
+    endpoints: list(
+      [],
+      `SYNAPSE_${A}_ENDPOINTS`,
+      `${agent} replicas the gateway calls, as host or host:grpcPort:tcpPort; empty means the local replicas.`,
+    ),
+    dns: str(
+      "",
+      `SYNAPSE_${A}_DNS`,
+      `A DNS name whose A records are ${agent}'s replicas (Kubernetes headless service); overrides endpoints.`,
     ),
     sim: {
       ttftMs: int(80, `SYNAPSE_${A}_SIM_TTFT_MS`, `sim: milliseconds before ${agent}'s first token.`),
@@ -144,6 +169,50 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_GRPC_MAX_MESSAGE_BYTES",
       "Largest gRPC message sent or received.",
       1024,
+    ),
+  },
+  gateway: {
+    port: port(8000, "SYNAPSE_GATEWAY_PORT", "HTTP port of the gateway (API, /metrics, /docs)."),
+    transport: oneOf(
+      TRANSPORTS,
+      "grpc",
+      "SYNAPSE_GATEWAY_TRANSPORT",
+      "Transport the gateway uses to reach services.",
+    ),
+    apiKeys: list(
+      [],
+      "SYNAPSE_API_KEYS",
+      "API keys the gateway accepts as Bearer tokens; empty means no authentication.",
+      true,
+    ),
+    rateLimitPerMinute: int(
+      0,
+      "SYNAPSE_RATE_LIMIT_PER_MINUTE",
+      "Requests per minute per API key (or per client address without keys); 0 means unlimited.",
+    ),
+    bodyLimitBytes: int(
+      1_048_576,
+      "SYNAPSE_BODY_LIMIT_BYTES",
+      "Largest request body the gateway accepts.",
+      1024,
+    ),
+    corsOrigins: list([], "SYNAPSE_CORS_ORIGINS", "Origins allowed by CORS; empty means CORS is closed."),
+    timeoutMs: int(
+      120_000,
+      "SYNAPSE_GATEWAY_TIMEOUT_MS",
+      "Deadline of one gateway request across all attempts.",
+      1,
+    ),
+    heartbeatMs: int(15_000, "SYNAPSE_SSE_HEARTBEAT_MS", "Interval of SSE heartbeat comments.", 100),
+    streamRetainMs: int(
+      600_000,
+      "SYNAPSE_GATEWAY_STREAM_RETAIN_MS",
+      "How long the gateway keeps a stream's checkpoints for resume after it ends.",
+    ),
+    idempotencyTtlMs: int(
+      600_000,
+      "SYNAPSE_IDEMPOTENCY_TTL_MS",
+      "How long an Idempotency-Key stays attached to its stream or result.",
     ),
   },
   client: {
