@@ -15,6 +15,11 @@ interface CallBase {
   metadata: Record<string, string>;
   /** The replica this attempt goes to, chosen by the balancer (undefined until one is picked). */
   endpoint?: string;
+  /**
+   * Replicas the balancer should avoid for this call if it has others, e.g. the one a continued
+   * stream just failed on. A hint: when every replica is avoided, any may be picked.
+   */
+  avoidEndpoints?: readonly string[];
 }
 
 export interface UnaryCall extends CallBase {
@@ -29,9 +34,10 @@ export interface StreamCall extends CallBase {
 
 export type Call = UnaryCall | StreamCall;
 
+/** `endpoint` names the replica that answered, when the layer that picked it knows (the retry layer sets it). */
 export type CallOutput<C extends Call = Call> = C extends UnaryCall
-  ? { stream: false; response: AgentResponse }
-  : { stream: true; events: AsyncIterable<StreamEvent> };
+  ? { stream: false; response: AgentResponse; endpoint?: string }
+  : { stream: true; events: AsyncIterable<StreamEvent>; endpoint?: string };
 
 export type Next = <C extends Call>(call: C) => Promise<CallOutput<C>>;
 
