@@ -9,3 +9,4 @@ export * from "./interceptor.js";
 export * from "./logging.js";
 export * from "./ports.js";
 export * from "./settings.js";
+export * from "./fake-clock.js";
