@@ -1,0 +1,158 @@
+/**
+ * `sim`, the embedded provider: offline and deterministic for a given input, with the real result
+ * shapes, streamed token by token at a configurable pace, with injectable faults. It is what
+ * `npm start`, the tests and the benchmarks run on, and it always names itself `provider: "sim"`.
+ *
+ * Steering by input (directives.ts): `[sim:fail=CODE]` fails the call with CODE;
+ * `[sim:request-changes=N]` makes review loops request changes exactly N times.
+ */
+import { type Clock, SynapseError, sleep, systemClock } from "@synapse/core";
+import { abortError, throwIfAborted, untilAborted } from "../abort.js";
+import type { Provider, ProviderCall, ProviderEvent } from "../provider.js";
+import { failDirective } from "./directives.js";
+import { renderSim } from "./render.js";
+import { countWords, tokenize } from "./tokens.js";
+
+/** The model name sim answers with. */
+export const SIM_MODEL = "sim-1";
+
+/** Tokens streamed per turn of the event loop when there is no pacing (tokensPerSecond 0). */
+export const FAST_BATCH = 64;
+
+export interface SimOptions {
+  /** Milliseconds before the first token. Defaults to 0. */
+  ttftMs?: number;
+  /** Tokens per second after the first; 0 (the default) streams as fast as possible, with no timers. */
+  tokensPerSecond?: number;
+  /** Share of calls (0–1) that fail UNAVAILABLE before their first token. Defaults to 0. */
+  errorRate?: number;
+  /** Share of calls (0–1) that never answer until aborted. Defaults to 0. */
+  hangRate?: number;
+  /** Streams fail UNAVAILABLE ("stream dropped") after this many chunks; 0 (the default) never. */
+  dropAfterChunks?: number;
+  /** The process crashes on this call number (1-based, counted per provider); 0 (the default) never. */
+  crashAfter?: number;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+  /** Draws for errorRate and hangRate. Defaults to Math.random. */
+  random?: () => number;
+  /** What a crash does. Defaults to SIGKILL on this process, so nothing gets to clean up. */
+  crash?: () => void;
+}
+
+const killSelf = () => {
+  process.kill(process.pid, "SIGKILL");
+};
+
+export class SimProvider implements Provider {
+  readonly name = "sim";
+  readonly model = SIM_MODEL;
+  readonly #ttftMs: number;
+  readonly #intervalMs: number;
+  readonly #errorRate: number;
+  readonly #hangRate: number;
+  readonly #dropAfterChunks: number;
+  readonly #crashAfter: number;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #crash: () => void;
+  #calls = 0;
+
+  constructor(options: SimOptions = {}) {
+    this.#ttftMs = options.ttftMs ?? 0;
+    const tps = options.tokensPerSecond ?? 0;
+    this.#intervalMs = tps > 0 ? 1000 / tps : 0;
+    this.#errorRate = options.errorRate ?? 0;
+    this.#hangRate = options.hangRate ?? 0;
+    this.#dropAfterChunks = options.dropAfterChunks ?? 0;
+    this.#crashAfter = options.crashAfter ?? 0;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#crash = options.crash ?? killSelf;
+  }
+
+  async *stream(call: ProviderCall): AsyncGenerator<ProviderEvent> {
+    const { signal } = call;
+    try {
+      yield* this.#answer(call);
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      throw SynapseError.from(err);
+    }
+  }
+
+  async *#answer(call: ProviderCall): AsyncGenerator<ProviderEvent> {
+    const { signal } = call;
+    const callNumber = ++this.#calls;
+    throwIfAborted(signal);
+    if (callNumber === this.#crashAfter) {
+      this.#crash();
+      // Only reached when the crash was replaced (tests): the call still fails as a crash would.
+      throw new SynapseError(
+        "UNAVAILABLE",
+        `Simulated crash on call ${callNumber}; retry on another replica.`,
+      );
+    }
+    const requested = failDirective(call.input);
+    if (requested) throw requested;
+    const { text, result } = renderSim(call);
+    let rest = text;
+    if (call.continuation) {
+      if (!text.startsWith(call.continuation.text)) {
+        throw new SynapseError(
+          "FAILED_PRECONDITION",
+          "The continuation text is not a prefix of this call's answer; continue a stream with exactly the input of the original call.",
+        );
+      }
+      rest = text.slice(call.continuation.text.length);
+    }
+    await this.#faults(signal);
+    const tokens = tokenize(rest);
+    const start = this.#clock.now();
+    for (let i = 0; i < tokens.length; i++) {
+      if (i === this.#dropAfterChunks && i > 0) {
+        throw new SynapseError(
+          "UNAVAILABLE",
+          `Simulated fault: stream dropped after ${i} chunks; resume it.`,
+        );
+      }
+      await this.#pace(i, start, signal);
+      yield { type: "text", text: tokens[i]! };
+    }
+    await this.#pace(tokens.length === 0 ? 0 : -1, start, signal);
+    yield {
+      type: "done",
+      result,
+      usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
+    };
+  }
+
+  /** One draw decides: below errorRate fails, the next hangRate of the range hangs. */
+  async #faults(signal: AbortSignal): Promise<void> {
+    if (this.#errorRate <= 0 && this.#hangRate <= 0) return;
+    const draw = this.#random();
+    if (draw < this.#errorRate) {
+      throw new SynapseError("UNAVAILABLE", "Simulated fault: the provider is unavailable; retry the call.");
+    }
+    if (draw < this.#errorRate + this.#hangRate) await untilAborted(signal);
+  }
+
+  /**
+   * Waits until token `i` is due: the first at start + ttft, then one every 1000/tokensPerSecond
+   * ms, measured from the start so timer lateness never accumulates. Unpaced streams take no
+   * timers and only let the event loop turn every FAST_BATCH tokens. `i` = -1 is the end of a
+   * stream that had tokens (nothing more to wait for, only an abort check).
+   */
+  async #pace(i: number, start: number, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    if (i < 0) return;
+    if (this.#intervalMs === 0) {
+      if (i === 0 && this.#ttftMs > 0) await sleep(this.#ttftMs, signal, this.#clock);
+      else if (i > 0 && i % FAST_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(signal);
+      return;
+    }
+    const wait = start + this.#ttftMs + i * this.#intervalMs - this.#clock.now();
+    if (wait > 0) await sleep(Math.ceil(wait), signal, this.#clock);
+  }
+}
