@@ -1,0 +1,105 @@
+/**
+ * The gRPC server of an agent service: synapse.v1.AgentService from an AgentHandler, the
+ * standard health service and server reflection, with a graceful, bounded close.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import { type AgentHandler, type Clock, type Logger, SynapseError, systemClock } from "@synapse/core";
+import { AgentServiceService } from "../generated/synapse/v1/agent.js";
+import { createAgentService } from "./agent-service.js";
+import type { CallScope } from "./call-scope.js";
+import { HealthReporter } from "./health.js";
+import { serverOptions } from "./options.js";
+import { findProtoDir, loadReflectionPackage } from "./proto-files.js";
+
+export interface GrpcServerOptions {
+  /** The service core this server exposes. */
+  handler: AgentHandler;
+  /** Where failures of the handler and start-up warnings go. Defaults to none. */
+  logger?: Logger;
+  /** Largest message sent or received, in bytes (the `grpc.maxMessageBytes` setting, 8 MiB by default). */
+  maxMessageBytes: number;
+  /** Time for deadlines, the drain timeout and health polling. Defaults to the system clock. */
+  clock?: Clock;
+  /** How often open health Watch streams re-read `handler.health()`, in milliseconds. Defaults to 1000. */
+  healthPollMs?: number;
+  /** The directory holding `synapse/v1/agent.proto`, for reflection. Defaults to the repository's `proto/` found above this package (see proto-files.ts). */
+  protoDir?: string;
+}
+
+export interface GrpcServer {
+  /** Binds `host:port` (port 0 picks a free one) and starts serving; resolves to the bound port. */
+  listen(port: number, host: string): Promise<number>;
+  /**
+   * Stops gracefully: health turns NOT_SERVING, new calls are refused, calls in flight may finish
+   * for `drainMs` milliseconds, and whatever still runs then is cancelled. Idempotent.
+   */
+  close(drainMs: number): Promise<void>;
+}
+
+const SHUTTING_DOWN = () =>
+  new SynapseError("UNAVAILABLE", "The service is shutting down; retry the call on another replica.");
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const { handler, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const inFlight = new Set<CallScope>();
+  const server = new Server(serverOptions(options.maxMessageBytes));
+
+  server.addService(AgentServiceService, createAgentService({ handler, clock, logger, inFlight }));
+  const health = new HealthReporter(() => handler.health(), clock, options.healthPollMs ?? 1000, logger);
+  health.addToServer(server);
+  const protoDir = findProtoDir(options.protoDir);
+  if (protoDir === undefined) {
+    logger?.warn(
+      "gRPC reflection is off: proto/synapse/v1/agent.proto was not found above the transport package; set protoDir",
+    );
+  } else {
+    new ReflectionService(loadReflectionPackage(protoDir)).addToServer(server);
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    listen(port, host) {
+      // An IPv6 literal needs brackets in a gRPC target.
+      const target = host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+      return new Promise((resolve, reject) => {
+        server.bindAsync(target, ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) {
+            reject(
+              new SynapseError("UNAVAILABLE", `Cannot listen for gRPC on ${target}: ${err.message}`, {
+                cause: err,
+              }),
+            );
+            return;
+          }
+          health.start();
+          resolve(bound);
+        });
+      });
+    },
+
+    close(drainMs) {
+      closing ??= new Promise<void>((resolve) => {
+        health.drain();
+        let drained = false;
+        let cancelForce: (() => void) | undefined;
+        server.tryShutdown(() => {
+          drained = true;
+          cancelForce?.();
+          resolve();
+        });
+        // tryShutdown calls back at once when nothing was listening.
+        if (drained) return;
+        cancelForce = clock.setTimeout(() => {
+          // Handlers learn why they stop; then the connections go.
+          for (const scope of inFlight) scope.abort(SHUTTING_DOWN());
+          server.forceShutdown();
+          resolve();
+        }, drainMs);
+      });
+      return closing;
+    },
+  };
+}

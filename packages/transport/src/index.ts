@@ -1,0 +1,1 @@
+export * from "./grpc/index.js";
