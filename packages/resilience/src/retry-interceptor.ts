@@ -1,0 +1,127 @@
+/**
+ * The retry layer (gRFC A6). Before each attempt it asks the balancer's `pickEndpoint` for a
+ * replica, excluding the ones that already failed in this call (and any the call asks to avoid).
+ * A failed attempt is retried when its code is retryable, attempts remain (≤ 5 including the
+ * first), the server did not push back with a negative delay, the target's retry-throttle bucket
+ * allows it, and the next attempt can start before the caller's deadline. The delay follows the
+ * backoff schedule, or the server's pushback (`SynapseError.retryAfterMs`) when present, after
+ * which the schedule restarts. A breaker's fail-fast rejection sent no request, so the next
+ * replica is tried without waiting and without spending a throttle token.
+ *
+ * A stream is retried only until its first event: that event is pulled here before anything is
+ * delivered, and once delivered the stream is committed (resuming it is the checkpoint layer's
+ * job, never a retry's).
+ */
+import {
+  type Call,
+  type CallOutput,
+  type Clock,
+  type Code,
+  type Interceptor,
+  type Next,
+  SynapseError,
+  sleep,
+} from "@synapse/core";
+import { RetryBackoff } from "./backoff.js";
+import { isCircuitOpen } from "./codes.js";
+import type { GiveUpReason, ResilienceEvents } from "./events.js";
+import type { RetryOptions } from "./options.js";
+import type { RetryThrottle } from "./retry-throttle.js";
+import { peek, watchStream } from "./stream-utils.js";
+
+/**
+ * The balancer's hook: the endpoint for the next attempt, avoiding `exclude` when it can (when
+ * every endpoint is excluded it should return any). Undefined keeps `call.endpoint`.
+ */
+export type PickEndpoint = (call: Call, exclude: ReadonlySet<string>) => string | undefined;
+
+export interface RetryDeps {
+  options: RetryOptions;
+  /** Shared across calls so the bucket sees every call to a target; undefined turns throttling off. */
+  throttle: RetryThrottle | undefined;
+  pickEndpoint?: PickEndpoint | undefined;
+  clock: Clock;
+  /** Returns [0, 1); the jitter's source. */
+  random: () => number;
+  events: ResilienceEvents;
+}
+
+export function retryInterceptor(deps: RetryDeps): Interceptor {
+  const { options, throttle, clock, events } = deps;
+  const retryable = new Set<Code>(options.retryableCodes);
+
+  return (next: Next): Next =>
+    async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+      const target = call.request.agent;
+      const facts = { agent: call.request.agent, action: call.request.action, stream: call.stream };
+      const exclude = new Set<string>(call.avoidEndpoints ?? []);
+      const backoff = new RetryBackoff(options, deps.random);
+      const countable = (err: unknown, code: Code) => retryable.has(code) && !isCircuitOpen(err);
+
+      for (let attempt = 1; ; attempt++) {
+        const endpoint = deps.pickEndpoint?.(call, exclude) ?? call.endpoint;
+        const attemptCall: C = endpoint === undefined ? call : { ...call, endpoint };
+        events.emit("attempt", { ...facts, attempt, endpoint, at: clock.now() });
+        try {
+          if (!attemptCall.stream) {
+            const output = await next(attemptCall);
+            throttle?.onSuccess(target);
+            return { ...output, endpoint } as CallOutput<C>;
+          }
+          const output = (await next(attemptCall)) as CallOutput<typeof attemptCall & { stream: true }>;
+          const peeked = await peek(output.events);
+          // Committed: from here on a failure goes up, never into another attempt.
+          const watched = watchStream(peeked.events, {
+            onEnd: (end) => {
+              if (end.kind === "done") throttle?.onSuccess(target);
+              else if (end.kind === "error" && countable(end.error, SynapseError.from(end.error).code)) {
+                throttle?.onFailure(target);
+              }
+            },
+          });
+          return { stream: true, events: watched, endpoint } as CallOutput<C>;
+        } catch (err) {
+          const error = SynapseError.from(err);
+          if (call.signal.aborted) throw error;
+          if (countable(err, error.code)) throttle?.onFailure(target);
+          if (endpoint !== undefined) exclude.add(endpoint);
+
+          const giveUp = (reason: GiveUpReason): SynapseError => {
+            events.emit("giveup", { ...facts, attempts: attempt, code: error.code, reason, at: clock.now() });
+            return error;
+          };
+          if (!retryable.has(error.code)) throw giveUp("not_retryable");
+          if (attempt >= options.maxAttempts) throw giveUp("max_attempts");
+          const pushback = error.retryAfterMs;
+          if (pushback !== undefined && pushback < 0) throw giveUp("pushback");
+          if (throttle !== undefined && !throttle.allowsRetry(target)) throw giveUp("throttled");
+
+          let delayMs: number;
+          if (pushback !== undefined) {
+            delayMs = pushback;
+            backoff.restart();
+          } else {
+            delayMs = isCircuitOpen(err) ? 0 : backoff.next();
+          }
+          if (call.deadline !== undefined && clock.now() + delayMs >= call.deadline) throw giveUp("deadline");
+
+          events.emit("retry", {
+            ...facts,
+            attempt,
+            endpoint,
+            code: error.code,
+            delayMs,
+            pushback: pushback !== undefined,
+            at: clock.now(),
+          });
+          if (delayMs > 0) {
+            try {
+              await sleep(delayMs, call.signal, clock);
+            } catch (reason) {
+              throw SynapseError.from(reason, "CANCELLED");
+            }
+          }
+        }
+      }
+    };
+}
