@@ -1,0 +1,77 @@
+/**
+ * The service's Prometheus metrics: prom-client's default process metrics, plus calls by kind,
+ * action and code, a call-duration histogram, and gauges for calls in flight and streams held.
+ * Each service gets its own registry (no global state), labelled with agent and replica.
+ */
+import type { AgentName } from "@synapse/core";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CallRecord } from "./call-scope.js";
+
+/** Call-duration buckets, in seconds: from a cached sim answer to a long model stream. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface ServiceMetricsOptions {
+  agent: AgentName;
+  replica: number;
+  provider: string;
+  model: string;
+  /** Read at scrape time. */
+  inFlight: () => number;
+  /** Read at scrape time. */
+  streamsHeld: () => number;
+}
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  /** Counts one finished call (give it to AgentService's `onCallEnd`). */
+  observe(record: CallRecord): void;
+}
+
+export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ agent: options.agent, replica: String(options.replica) });
+  collectDefaultMetrics({ register: registry });
+  const calls = new Counter({
+    name: "synapse_service_calls_total",
+    help: "Calls answered by this service, by kind (invoke, stream, resume), action and result code.",
+    labelNames: ["kind", "action", "code"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "synapse_service_call_duration_seconds",
+    help: "Time from a call's arrival to its end (the final event for streams), in seconds.",
+    labelNames: ["kind", "action", "code"] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "synapse_service_calls_in_flight",
+    help: "Calls running now.",
+    registers: [registry],
+    collect() {
+      this.set(options.inFlight());
+    },
+  });
+  new Gauge({
+    name: "synapse_service_streams_held",
+    help: "Streams held for resume (running, or finished within the retention period).",
+    registers: [registry],
+    collect() {
+      this.set(options.streamsHeld());
+    },
+  });
+  new Gauge({
+    name: "synapse_service_info",
+    help: "Always 1; labels name the provider and model answering.",
+    labelNames: ["provider", "model"] as const,
+    registers: [registry],
+  }).set({ provider: options.provider, model: options.model }, 1);
+  return {
+    registry,
+    observe(record) {
+      const labels = { kind: record.kind, action: record.action, code: record.code };
+      calls.inc(labels);
+      duration.observe(labels, record.durationMs / 1000);
+    },
+  };
+}
