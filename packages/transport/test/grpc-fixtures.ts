@@ -3,7 +3,8 @@
  * another package's), a fake Clock, a server on 127.0.0.1:0 and a TCP proxy that can cut
  * connections. What the fake handler does is steered by the request's input:
  *   { chunks?: n }         stream n chunks "t1 ", "t2 ", … then the final event (default 3)
- *   { block: true }        wait until the call's signal aborts (then throw its reason)
+ *   { block: true }        wait until the call's signal aborts (then throw its reason) or `release()`
+ *   { deaf: true }         wait until `release()`, ignoring the signal
  *   { blockAfter: k }      stream k chunks, then wait until aborted
  *   { fail: Code, message?, retryAfterMs?, details? }   throw that SynapseError
  *   { crash: true }        throw a foreign (non-Synapse) error
@@ -37,6 +38,7 @@ export class FakeHandler implements AgentHandler {
   readonly calls: StartedCall[] = [];
   /** Streams whose generator ran its cleanup (finished, failed or stopped early). */
   stopped = 0;
+  private readonly stopWaiters: (() => void)[] = [];
   private readonly streams = new Map<string, string[]>();
   private readonly waiters: ((call: StartedCall) => void)[] = [];
   /** Settles an invoke that blocks: resolve it with a response instead of waiting for abort. */
@@ -63,11 +65,17 @@ export class FakeHandler implements AgentHandler {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Resolves when the next stream's generator has run its cleanup. */
+  nextStop(): Promise<void> {
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
   async invoke(request: AgentRequest, ctx: CallContext): Promise<AgentResponse> {
     this.started({ method: "invoke", request, ctx });
     assertAgentAction(request.agent, request.action);
     const input = request.input;
     failIfAsked(input);
+    if (input.deaf === true) await new Promise<void>((resolve) => (this.release = resolve));
     if (input.block === true) {
       await new Promise<void>((resolve, reject) => {
         this.release = resolve;
@@ -96,6 +104,7 @@ export class FakeHandler implements AgentHandler {
       yield final(request, streamId, texts);
     } finally {
       this.stopped++;
+      for (const waiter of this.stopWaiters.splice(0)) waiter();
     }
   }
 

@@ -3,14 +3,13 @@
  * standard health service and server reflection, with a graceful, bounded close.
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
 import { type AgentHandler, type Clock, type Logger, SynapseError, systemClock } from "@synapse/core";
 import { AgentServiceService } from "../generated/synapse/v1/agent.js";
 import { createAgentService } from "./agent-service.js";
 import type { CallScope } from "./call-scope.js";
 import { HealthReporter } from "./health.js";
 import { serverOptions } from "./options.js";
-import { findProtoDir, loadReflectionPackage } from "./proto-files.js";
+import { addReflection } from "./reflection.js";
 
 export interface GrpcServerOptions {
   /** The service core this server exposes. */
@@ -23,8 +22,6 @@ export interface GrpcServerOptions {
   clock?: Clock;
   /** How often open health Watch streams re-read `handler.health()`, in milliseconds. Defaults to 1000. */
   healthPollMs?: number;
-  /** The directory holding `synapse/v1/agent.proto`, for reflection. Defaults to the repository's `proto/` found above this package (see proto-files.ts). */
-  protoDir?: string;
 }
 
 export interface GrpcServer {
@@ -32,10 +29,14 @@ export interface GrpcServer {
   listen(port: number, host: string): Promise<number>;
   /**
    * Stops gracefully: health turns NOT_SERVING, new calls are refused, calls in flight may finish
-   * for `drainMs` milliseconds, and whatever still runs then is cancelled. Idempotent.
+   * for `drainMs` milliseconds; then the handlers still running are aborted (their callers get
+   * UNAVAILABLE) and, 100 ms later, any connection still open is cut. Idempotent.
    */
   close(drainMs: number): Promise<void>;
 }
+
+/** How long handlers aborted at the end of a drain get to answer before connections are cut, in ms. */
+const FORCE_GRACE_MS = 100;
 
 const SHUTTING_DOWN = () =>
   new SynapseError("UNAVAILABLE", "The service is shutting down; retry the call on another replica.");
@@ -49,14 +50,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   server.addService(AgentServiceService, createAgentService({ handler, clock, logger, inFlight }));
   const health = new HealthReporter(() => handler.health(), clock, options.healthPollMs ?? 1000, logger);
   health.addToServer(server);
-  const protoDir = findProtoDir(options.protoDir);
-  if (protoDir === undefined) {
-    logger?.warn(
-      "gRPC reflection is off: proto/synapse/v1/agent.proto was not found above the transport package; set protoDir",
-    );
-  } else {
-    new ReflectionService(loadReflectionPackage(protoDir)).addToServer(server);
-  }
+  addReflection(server);
 
   let closing: Promise<void> | undefined;
 
@@ -83,20 +77,26 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     close(drainMs) {
       closing ??= new Promise<void>((resolve) => {
         health.drain();
-        let drained = false;
-        let cancelForce: (() => void) | undefined;
-        server.tryShutdown(() => {
-          drained = true;
-          cancelForce?.();
+        let done = false;
+        let cancelTimer: (() => void) | undefined;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          cancelTimer?.();
           resolve();
-        });
+        };
+        server.tryShutdown(finish);
         // tryShutdown calls back at once when nothing was listening.
-        if (drained) return;
-        cancelForce = clock.setTimeout(() => {
-          // Handlers learn why they stop; then the connections go.
+        if (done) return;
+        cancelTimer = clock.setTimeout(() => {
+          // Handlers that stop when aborted answer UNAVAILABLE, which callers retry or resume on
+          // another replica, and their connections then close by themselves; whatever ignores
+          // the abort for FORCE_GRACE_MS more is cut (the caller then sees CANCELLED).
           for (const scope of inFlight) scope.abort(SHUTTING_DOWN());
-          server.forceShutdown();
-          resolve();
+          cancelTimer = clock.setTimeout(() => {
+            server.forceShutdown();
+            finish();
+          }, FORCE_GRACE_MS);
         }, drainMs);
       });
       return closing;
