@@ -1,0 +1,76 @@
+/**
+ * The interceptor that reports every attempt to the balancer that picked its endpoint: `onStart`
+ * before it goes out, `onFinish` with latency, success and code when it ends. Place it below the
+ * circuit breaker and above the adaptive timeout (retry → breaker → tracking → timeout →
+ * transport): below the breaker so attempts the breaker fails fast, without touching the network,
+ * do not count against the replica; above the timeout so an attempt that runs out of time is seen
+ * as DEADLINE_EXCEEDED rather than as the cancellation the timeout causes underneath.
+ *
+ * For a stream the latency is the time to its first event (what the caller waits for; the total
+ * length depends on the answer), and the call finishes when the stream ends, fails or is abandoned.
+ */
+import {
+  type Call,
+  type CallOutput,
+  type Clock,
+  type Interceptor,
+  SynapseError,
+  systemClock,
+} from "@synapse/core";
+import type { AgentBalancer } from "./agent-balancer.js";
+import type { CallOutcome } from "./strategy.js";
+
+/** `balancerFor` returns the balancer of an agent's pool; calls without an endpoint or balancer pass through. */
+export function trackCalls(
+  balancerFor: (agent: string) => AgentBalancer | undefined,
+  clock: Clock = systemClock,
+): Interceptor {
+  return (next) =>
+    async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+      const id = call.endpoint;
+      const balancer = id === undefined ? undefined : balancerFor(call.request.agent);
+      if (id === undefined || balancer === undefined) return next(call);
+      const started = clock.now();
+      balancer.onStart(id);
+      let output: CallOutput<C>;
+      try {
+        output = await next(call);
+      } catch (err) {
+        balancer.onFinish(id, failure(err, clock.now() - started));
+        throw err;
+      }
+      if (!output.stream) {
+        balancer.onFinish(id, { latencyMs: clock.now() - started, ok: true });
+        return output;
+      }
+      const events = track(output.events, (outcome) => balancer.onFinish(id, outcome), started, clock);
+      return { ...output, events } as CallOutput<C>;
+    };
+}
+
+function failure(err: unknown, latencyMs: number): CallOutcome {
+  return { latencyMs, ok: false, code: SynapseError.from(err).code };
+}
+
+async function* track<T>(
+  events: AsyncIterable<T>,
+  finish: (outcome: CallOutcome) => void,
+  started: number,
+  clock: Clock,
+): AsyncGenerator<T, void, undefined> {
+  let firstAt: number | undefined;
+  let outcome: CallOutcome | undefined;
+  try {
+    for await (const event of events) {
+      firstAt ??= clock.now();
+      yield event;
+    }
+    outcome = { latencyMs: (firstAt ?? clock.now()) - started, ok: true };
+  } catch (err) {
+    outcome = failure(err, (firstAt ?? clock.now()) - started);
+    throw err;
+  } finally {
+    // Abandoned by the consumer (return() without an error): not the replica's fault.
+    finish(outcome ?? { latencyMs: (firstAt ?? clock.now()) - started, ok: true });
+  }
+}
