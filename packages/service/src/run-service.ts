@@ -74,7 +74,15 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
   });
   onCallEnd = metrics.observe;
   const clock = options.clock ? { clock: options.clock } : {};
-  const jsonrpc = createJsonRpcServer({ handler: service, logger, ...config.jsonrpc, ...clock });
+  const jsonrpc = createJsonRpcServer({
+    handler: service,
+    logger,
+    maxLineBytes: config.jsonrpc.maxLineBytes,
+    idleTimeoutMs: config.jsonrpc.idleTimeoutMs,
+    maxConnections: config.jsonrpc.maxConnections,
+    maxInFlight: config.jsonrpc.maxInFlight,
+    ...clock,
+  });
   const grpc = createGrpcServer({
     handler: service,
     logger,

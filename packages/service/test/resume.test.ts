@@ -111,6 +111,23 @@ describe("stream resume", () => {
     );
   });
 
+  test("a continued stream is held from afterSeq + 1: resuming before that is OUT_OF_RANGE", async () => {
+    const sim = new SimProvider();
+    const service = new AgentService({ agent: "claude", provider: sim, newStreamId: () => "s_c" });
+    const full = await drain(service.stream(req("claude", "plan", TASK), ctx()));
+    const delivered = texts(full.slice(0, 4));
+    const continued = await drain(
+      service.stream(
+        req("claude", "plan", TASK, { streamId: "s_c", continuation: { text: delivered, afterSeq: 4 } }),
+        ctx(),
+      ),
+    );
+    assert.deepEqual(await drain(service.resume("s_c", 4, ctx())), continued);
+    const err = await rejection(drain(service.resume("s_c", 3, ctx())));
+    assert.equal(err.code, "OUT_OF_RANGE");
+    assert.match(err.message, /from seq 5/);
+  });
+
   test("when the caller aborts, the work stops with CANCELLED; produced chunks stay resumable, then ABORTED", async () => {
     const clock = new FakeClock();
     const spy = new SpyProvider(new SimProvider({ clock, tokensPerSecond: 10 }));
