@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import type { AgentName } from "./agents.js";
 import { BASE_PORTS } from "./ports.js";
 import {
+  bool,
   type ConfigOf,
   flattenSettings,
   int,
@@ -213,6 +214,71 @@ export const CONFIG_SCHEMA = {
       600_000,
       "SYNAPSE_IDEMPOTENCY_TTL_MS",
       "How long an Idempotency-Key stays attached to its stream or result.",
+    ),
+  },
+  executor: {
+    allowedPrograms: list(
+      [
+        "ls",
+        "cat",
+        "echo",
+        "head",
+        "tail",
+        "wc",
+        "grep",
+        "uniq",
+        "diff",
+        "cut",
+        "tr",
+        "pwd",
+        "true",
+        "false",
+        "printenv",
+        "mkdir",
+        "touch",
+      ],
+      "SYNAPSE_CODEX_ALLOWED_PROGRAMS",
+      "Programs codex execute may run (basenames); the default set cannot start other programs.",
+    ),
+    allowShell: bool(
+      false,
+      "SYNAPSE_CODEX_ALLOW_SHELL",
+      "Lets codex run command lines with shell syntax through /bin/sh -c (use with bwrap isolation).",
+    ),
+    envAllowlist: list(
+      ["PATH", "HOME", "LANG", "LC_ALL", "TERM", "TZ"],
+      "SYNAPSE_CODEX_ENV_ALLOWLIST",
+      "Environment variables codex commands see; secrets never pass whatever this says.",
+    ),
+    timeoutMs: int(
+      30_000,
+      "SYNAPSE_CODEX_TIMEOUT_MS",
+      "Milliseconds before a codex command's process group is killed.",
+      1,
+    ),
+    outputCapBytes: int(
+      65_536,
+      "SYNAPSE_CODEX_OUTPUT_CAP_BYTES",
+      "Bytes kept of each of a command's stdout and stderr; the rest is dropped and marked.",
+      1,
+    ),
+    maxConcurrent: int(
+      4,
+      "SYNAPSE_CODEX_MAX_CONCURRENT",
+      "Codex commands running at once; more wait in order.",
+      1,
+    ),
+    maxWaiting: int(64, "SYNAPSE_CODEX_MAX_WAITING", "Codex commands allowed to wait; more are refused.", 0),
+    isolation: oneOf(
+      ["auto", "bwrap", "process"],
+      "auto",
+      "SYNAPSE_CODEX_ISOLATION",
+      "Where codex commands run: bubblewrap (no network, read-only system), plain processes, or auto.",
+    ),
+    keepWorkspace: bool(
+      false,
+      "SYNAPSE_CODEX_KEEP_WORKSPACE",
+      "Keep each run's workspace directory (for debugging).",
     ),
   },
   client: {

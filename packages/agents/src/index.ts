@@ -1,0 +1,1 @@
+export * from "./executor/index.js";
