@@ -25,6 +25,7 @@ import {
 import { complete, type Provider } from "@synapse/providers";
 import { type CallKind, type CallRecord, CallScope, type ScopeHost } from "./call-scope.js";
 import { InFlight } from "./in-flight.js";
+import { forFollowers } from "./stream-log.js";
 import { StreamRegistry } from "./stream-registry.js";
 import { validateRequest, validateSeq, validateStreamId } from "./validate-request.js";
 
@@ -213,10 +214,7 @@ export class AgentService implements AgentHandler {
   async drain(timeoutMs: number): Promise<{ cancelled: number }> {
     this.beginDrain();
     const { inFlight, clock } = this.#host;
-    if (await settlesWithin(inFlight.whenIdle(), timeoutMs, clock)) return { cancelled: 0 };
-    const cancelled = inFlight.cancelAll(SHUTTING_DOWN());
-    await settlesWithin(inFlight.whenIdle(), CANCEL_GRACE_MS, clock);
-    return { cancelled };
+    return { cancelled: await inFlight.drain(timeoutMs, CANCEL_GRACE_MS, clock, SHUTTING_DOWN()) };
   }
 
   #open(kind: CallKind, ctx: CallContext, request: unknown): CallScope {
@@ -242,30 +240,4 @@ export class AgentService implements AgentHandler {
       latencyMs: this.#host.clock.now() - started,
     };
   }
-}
-
-/** What followers of a stream see when it stopped: a caller going away is not their cancellation. */
-function forFollowers(error: SynapseError, streamId: string, lastSeq: number): SynapseError {
-  if (error.code !== "CANCELLED" && error.code !== "DEADLINE_EXCEEDED") return error;
-  return new SynapseError(
-    "ABORTED",
-    `Stream ${streamId} stopped after seq ${lastSeq} because its caller went away; continue it from seq ${lastSeq} with a continuation.`,
-  );
-}
-
-/** Whether `promise` settles within `ms` on `clock`. */
-function settlesWithin(promise: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
-  return new Promise((resolve) => {
-    const cancel = clock.setTimeout(() => resolve(false), ms);
-    promise.then(
-      () => {
-        cancel();
-        resolve(true);
-      },
-      () => {
-        cancel();
-        resolve(true);
-      },
-    );
-  });
 }

@@ -96,3 +96,12 @@ export class StreamLog {
     });
   }
 }
+
+/** What followers of a stream see when it stopped: a caller going away is not their cancellation. */
+export function forFollowers(error: SynapseError, streamId: string, lastSeq: number): SynapseError {
+  if (error.code !== "CANCELLED" && error.code !== "DEADLINE_EXCEEDED") return error;
+  return new SynapseError(
+    "ABORTED",
+    `Stream ${streamId} stopped after seq ${lastSeq} because its caller went away; continue it from seq ${lastSeq} with a continuation.`,
+  );
+}
