@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import type { AgentName, ServicePorts } from "@synapse/core";
 
 const MAIN = new URL("./fixtures/service-main.js", import.meta.url).pathname;
+const READY_TIMEOUT_MS = 20_000;
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -62,6 +63,7 @@ export async function startService(
     [`SYNAPSE_${A}_SIM_TOKENS_PER_SECOND`]: "0",
     ...env,
   });
+  let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<ServicePorts>((resolve, reject) => {
     proc.child.on("message", (m: { type?: string; ports?: ServicePorts }) => {
       if (m.type === "ready" && m.ports) resolve(m.ports);
@@ -69,8 +71,17 @@ export async function startService(
     void proc.exited.then((code) =>
       reject(new Error(`service exited (${code}) before ready: ${proc.stderr()}`)),
     );
+    // A bound, not a timing assumption: a healthy start takes well under a second.
+    timer = setTimeout(() => {
+      proc.child.kill("SIGKILL");
+      reject(new Error(`service not ready after ${READY_TIMEOUT_MS} ms: ${proc.stderr()}`));
+    }, READY_TIMEOUT_MS);
   });
-  proc.ports = await ready;
+  try {
+    proc.ports = await ready;
+  } finally {
+    clearTimeout(timer);
+  }
   return proc;
 }
 

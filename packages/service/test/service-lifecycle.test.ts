@@ -21,11 +21,13 @@ async function healthUntil(
   proc: ServiceProcess,
   ok: (status: number, body: Record<string, unknown>) => boolean,
 ) {
-  for (;;) {
+  // Bounded, so a broken service fails the test instead of hanging it.
+  for (let attempt = 0; attempt < 2000; attempt++) {
     const { status, body } = await getJson(proc.ports.metrics, "/health");
     if (ok(status, JSON.parse(body) as Record<string, unknown>)) return;
     await delay(5);
   }
+  throw new Error("the service's /health never reached the expected state");
 }
 
 async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
