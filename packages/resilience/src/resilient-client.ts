@@ -139,8 +139,9 @@ export class ResilientClient {
   readonly #route: Next = async <C extends Call>(call: C): Promise<CallOutput<C>> => {
     const endpoint = call.endpoint ?? this.#endpoints[call.request.agent]?.[0];
     if (endpoint === undefined) {
+      // A configuration mistake, not an outage: FAILED_PRECONDITION is neither retried nor answered by a fallback.
       throw new SynapseError(
-        "UNAVAILABLE",
+        "FAILED_PRECONDITION",
         `No endpoint is configured for agent "${call.request.agent}"; list its replicas in the client's endpoints.`,
       );
     }
