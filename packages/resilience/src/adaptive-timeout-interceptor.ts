@@ -17,7 +17,7 @@ import {
 } from "@synapse/core";
 import type { AdaptiveTimeouts, TimeoutKey } from "./adaptive-timeouts.js";
 import type { ResilienceEvents, TimeoutPhase } from "./events.js";
-import { closeQuietly } from "./stream-utils.js";
+import { childController, closeQuietly } from "./stream-utils.js";
 
 export interface AdaptiveTimeoutDeps {
   timeouts: AdaptiveTimeouts;
@@ -73,8 +73,8 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
       const start = clock.now();
       const remaining = () =>
         call.deadline === undefined ? Number.POSITIVE_INFINITY : call.deadline - clock.now();
-      const controller = new AbortController();
-      const down = { ...call, signal: AbortSignal.any([call.signal, controller.signal]) };
+      const { controller, release } = childController(call.signal);
+      const down = { ...call, signal: controller.signal };
 
       /** Computes a phase's budget now; `expire` fails the attempt when it runs out. */
       const plan = (phase: TimeoutPhase) => {
@@ -111,19 +111,27 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
 
       if (!call.stream) {
         const { budgetMs, expire } = plan("unary");
-        if (budgetMs <= 0) throw expire();
-        const output = await withBudget(next(down), budgetMs, clock, expire);
-        timeouts.record("unary", key, clock.now() - start);
-        return output;
+        try {
+          if (budgetMs <= 0) throw expire();
+          const output = await withBudget(next(down), budgetMs, clock, expire);
+          timeouts.record("unary", key, clock.now() - start);
+          return output;
+        } finally {
+          release();
+        }
       }
 
       // The first-chunk budget covers opening the stream and waiting for its first event.
       const first = plan("first_chunk");
       const firstDue = start + first.budgetMs;
-      if (first.budgetMs <= 0) throw first.expire();
-      const output = (await withBudget(next(down), first.budgetMs, clock, first.expire)) as CallOutput<
-        C & { stream: true }
-      >;
+      let output: CallOutput<C & { stream: true }>;
+      try {
+        if (first.budgetMs <= 0) throw first.expire();
+        output = (await withBudget(next(down), first.budgetMs, clock, first.expire)) as typeof output;
+      } catch (err) {
+        release();
+        throw err;
+      }
       const it = output.events[Symbol.asyncIterator]();
       let gotFirst = false;
       let last = start;
@@ -134,9 +142,16 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
             closeQuietly(it);
             return phase.expire();
           };
-          if (phase.budgetMs <= 0) throw expire();
-          const r = await withBudget(it.next(), phase.budgetMs, clock, expire);
-          if (!r.done) {
+          let r: IteratorResult<StreamEvent>;
+          try {
+            if (phase.budgetMs <= 0) throw expire();
+            r = await withBudget(it.next(), phase.budgetMs, clock, expire);
+          } catch (err) {
+            release();
+            throw err;
+          }
+          if (r.done) release();
+          else {
             const now = clock.now();
             timeouts.record(gotFirst ? "gap" : "first_chunk", key, now - last);
             gotFirst = true;
@@ -145,6 +160,7 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
           return r;
         },
         async return(value?: unknown) {
+          release();
           await it.return?.(value);
           return { done: true, value: undefined };
         },

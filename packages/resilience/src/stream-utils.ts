@@ -92,3 +92,16 @@ export function watchStream<T>(
     },
   });
 }
+
+/**
+ * An AbortController that also aborts when `parent` does, with `release()` to unhook it once the
+ * work is over. Hand-made rather than AbortSignal.any, which on Node 20 keeps every combined
+ * signal alive for as long as a long-lived parent (nodejs/node#54614, #55351).
+ */
+export function childController(parent: AbortSignal): { controller: AbortController; release: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener("abort", onAbort, { once: true });
+  return { controller, release: () => parent.removeEventListener("abort", onAbort) };
+}

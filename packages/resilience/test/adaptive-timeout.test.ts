@@ -279,4 +279,22 @@ describe("adaptive timeout interceptor", () => {
     await failed;
     assert.equal(s.timeouts[0]?.phase, "first_chunk");
   });
+
+  test("the caller's cancel reaches the signal passed down; after the call the link is released", async () => {
+    const s = setup({ defaultMs: 5_000 });
+    const caller = new AbortController();
+    const pending = s.next(unary(request(), { endpoint: "a", signal: caller.signal })).catch(() => {});
+    caller.abort();
+    assert.equal(s.seen[0]?.aborted, true);
+    s.clock.advance(5_000);
+    await pending;
+    const d = deferred<AgentResponse>();
+    s.setBehaviour(() => d.promise);
+    const later = new AbortController();
+    const p = s.next(unary(request(), { endpoint: "a", signal: later.signal }));
+    d.resolve(response(request()));
+    await p;
+    later.abort();
+    assert.equal(s.seen[1]?.aborted, false, "a finished attempt's signal no longer follows the caller's");
+  });
 });
