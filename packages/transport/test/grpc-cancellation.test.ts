@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
-import { type AgentRequest, type StreamEvent, SynapseError } from "@synapse/core";
+import { type StreamEvent, SynapseError } from "@synapse/core";
 import { GrpcAgentClient } from "../src/grpc/index.js";
-import { FakeClock, FakeHandler, type Started, startProxy, startServer } from "./grpc-fixtures.js";
-
-const req = (input: Record<string, unknown>): AgentRequest => ({ agent: "claude", action: "plan", input });
-
-async function failure(promise: Promise<unknown>): Promise<SynapseError> {
-  const err = await promise.then(
-    () => assert.fail("expected a failure"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SynapseError, `not a SynapseError: ${String(err)}`);
-  return err;
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+import {
+  collect,
+  FakeClock,
+  FakeHandler,
+  failure,
+  plan,
+  type Started,
+  startProxy,
+  startServer,
+} from "./grpc-fixtures.js";
 
 function reasonCode(signal: AbortSignal): string | undefined {
   return signal.reason instanceof SynapseError ? signal.reason.code : undefined;
@@ -33,9 +25,9 @@ describe("deadlines", () => {
     const client = new GrpcAgentClient(address);
     try {
       const past = Date.now() - 1;
-      assert.equal((await failure(client.invoke(req({}), { deadline: past }))).code, "DEADLINE_EXCEEDED");
+      assert.equal((await failure(client.invoke(plan({}), { deadline: past }))).code, "DEADLINE_EXCEEDED");
       assert.equal(
-        (await failure(collect(client.stream(req({}), { deadline: past })))).code,
+        (await failure(collect(client.stream(plan({}), { deadline: past })))).code,
         "DEADLINE_EXCEEDED",
       );
       assert.equal(handler.calls.length, 0);
@@ -53,13 +45,13 @@ describe("deadlines", () => {
     const client = new GrpcAgentClient(address);
     try {
       const deadline = Date.now() + 60_000;
-      assert.equal((await failure(client.invoke(req({}), { deadline }))).code, "DEADLINE_EXCEEDED");
-      const err = await failure(collect(client.stream(req({}), { deadline })));
+      assert.equal((await failure(client.invoke(plan({}), { deadline }))).code, "DEADLINE_EXCEEDED");
+      const err = await failure(collect(client.stream(plan({}), { deadline })));
       assert.equal(err.code, "DEADLINE_EXCEEDED");
       assert.match(err.message, /deadline passed/);
       assert.equal(handler.calls.length, 0);
       // Without a deadline the same server runs the handler.
-      await client.invoke(req({}));
+      await client.invoke(plan({}));
       assert.equal(handler.calls.length, 1);
     } finally {
       client.close();
@@ -73,7 +65,7 @@ describe("deadlines", () => {
     const { server, address } = await startServer(handler, { clock });
     const client = new GrpcAgentClient(address);
     try {
-      const pending = failure(client.invoke(req({ block: true }), { deadline: Date.now() + 60_000 }));
+      const pending = failure(client.invoke(plan({ block: true }), { deadline: Date.now() + 60_000 }));
       const call = await handler.nextCall();
       assert.equal(call.ctx.signal.aborted, false);
       clock.advance(61_000);
@@ -95,7 +87,7 @@ describe("deadlines", () => {
       const events: StreamEvent[] = [];
       const pending = failure(
         (async () => {
-          for await (const e of client.stream(req({ chunks: 3, blockAfter: 1 }), {
+          for await (const e of client.stream(plan({ chunks: 3, blockAfter: 1 }), {
             deadline: Date.now() + 150,
           }))
             events.push(e);
@@ -129,7 +121,7 @@ describe("cancellation", () => {
 
   test("aborting the client's signal cancels an invoke: CANCELLED here, signal aborted there", async () => {
     const controller = new AbortController();
-    const pending = failure(client.invoke(req({ block: true }), { signal: controller.signal }));
+    const pending = failure(client.invoke(plan({ block: true }), { signal: controller.signal }));
     const call = await handler.nextCall();
     controller.abort();
     assert.equal((await pending).code, "CANCELLED");
@@ -143,7 +135,7 @@ describe("cancellation", () => {
     const seen: StreamEvent[] = [];
     const pending = failure(
       (async () => {
-        for await (const e of client.stream(req({ chunks: 5, blockAfter: 2 }), {
+        for await (const e of client.stream(plan({ chunks: 5, blockAfter: 2 }), {
           signal: controller.signal,
         })) {
           seen.push(e);
@@ -158,7 +150,7 @@ describe("cancellation", () => {
 
   test("a SynapseError abort reason is what the caller gets", async () => {
     const controller = new AbortController();
-    const pending = failure(client.invoke(req({ block: true }), { signal: controller.signal }));
+    const pending = failure(client.invoke(plan({ block: true }), { signal: controller.signal }));
     await handler.nextCall();
     controller.abort(new SynapseError("DEADLINE_EXCEEDED", "adaptive timeout"));
     const err = await pending;
@@ -166,17 +158,39 @@ describe("cancellation", () => {
     assert.equal(err.message, "adaptive timeout");
   });
 
+  test("one signal shared by many calls cancels them all, with one listener (no MaxListeners warning)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const count = 12;
+      const before = handler.calls.length;
+      const pending = Array.from({ length: count }, (_, i) =>
+        failure(client.invoke(plan({ block: true, i }), { signal: controller.signal })),
+      );
+      await handler.untilCalls(before + count);
+      controller.abort();
+      const errors = await Promise.all(pending);
+      assert.deepEqual(new Set(errors.map((e) => e.code)), new Set(["CANCELLED"]));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   test("an already-aborted signal fails at once without calling the service", async () => {
     const before = handler.calls.length;
     const signal = AbortSignal.abort();
-    assert.equal((await failure(client.invoke(req({}), { signal }))).code, "CANCELLED");
-    assert.equal((await failure(collect(client.stream(req({}), { signal })))).code, "CANCELLED");
+    assert.equal((await failure(client.invoke(plan({}), { signal }))).code, "CANCELLED");
+    assert.equal((await failure(collect(client.stream(plan({}), { signal })))).code, "CANCELLED");
     assert.equal(handler.calls.length, before);
   });
 
   test("a consumer that stops reading early cancels the call; the handler stops", async () => {
     const stopped = handler.nextStop();
-    for await (const e of client.stream(req({ chunks: 5, blockAfter: 1 }))) {
+    for await (const e of client.stream(plan({ chunks: 5, blockAfter: 1 }))) {
       assert.equal(e.type, "chunk");
       break;
     }
@@ -192,7 +206,7 @@ describe("cancellation", () => {
       const stopped = handler.nextStop();
       const pending = failure(
         (async () => {
-          for await (const e of viaProxy.stream(req({ chunks: 5, blockAfter: 1 }))) {
+          for await (const e of viaProxy.stream(plan({ chunks: 5, blockAfter: 1 }))) {
             if (e.type === "chunk") proxy.cut();
           }
         })(),
@@ -200,7 +214,7 @@ describe("cancellation", () => {
       assert.equal((await pending).code, "UNAVAILABLE");
       await stopped;
       assert.equal(reasonCode(handler.calls.at(-1)!.ctx.signal), "CANCELLED");
-      const events = await collect(client.stream(req({ chunks: 2 })));
+      const events = await collect(client.stream(plan({ chunks: 2 })));
       assert.equal(events.length, 3);
     } finally {
       viaProxy.close();

@@ -2,25 +2,10 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { Metadata } from "@grpc/grpc-js";
-import { CODES, createLogger, GRPC_STATUS, type StreamEvent, SynapseError } from "@synapse/core";
+import { CODES, createLogger, GRPC_STATUS, SynapseError } from "@synapse/core";
 import { GrpcAgentClient, PUSHBACK_TRAILER } from "../src/grpc/index.js";
 import { readPushback, toGrpcStatus } from "../src/grpc/status.js";
-import { FakeHandler, type Started, startServer } from "./grpc-fixtures.js";
-
-async function failure(promise: Promise<unknown>): Promise<SynapseError> {
-  const err = await promise.then(
-    () => assert.fail("expected a failure"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SynapseError, `not a SynapseError: ${String(err)}`);
-  return err;
-}
-
-async function drain(events: AsyncIterable<StreamEvent>): Promise<void> {
-  for await (const _ of events) {
-    // read to the end
-  }
-}
+import { collect, FakeHandler, failure, type Started, startServer } from "./grpc-fixtures.js";
 
 describe("gRPC error mapping", () => {
   const handler = new FakeHandler();
@@ -52,7 +37,7 @@ describe("gRPC error mapping", () => {
       assert.equal(err.message, `it went ${code}`);
       assert.deepEqual(err.details, { field: "task", n: 1 });
       assert.equal(err.retryAfterMs, undefined);
-      const streamErr = await failure(drain(client.stream({ agent: "claude", action: "plan", input })));
+      const streamErr = await failure(collect(client.stream({ agent: "claude", action: "plan", input })));
       assert.equal(streamErr.code, code);
       assert.equal(streamErr.message, `it went ${code}`);
     });
@@ -63,7 +48,7 @@ describe("gRPC error mapping", () => {
     const err = await failure(client.invoke({ agent: "claude", action: "plan", input }));
     assert.equal(err.code, "RESOURCE_EXHAUSTED");
     assert.equal(err.retryAfterMs, 1500);
-    const streamErr = await failure(drain(client.stream({ agent: "claude", action: "plan", input })));
+    const streamErr = await failure(collect(client.stream({ agent: "claude", action: "plan", input })));
     assert.equal(streamErr.retryAfterMs, 1500);
   });
 
@@ -80,7 +65,7 @@ describe("gRPC error mapping", () => {
     assert.equal(err.message, "Internal error.");
     assert.doesNotMatch(err.message, /secret/);
     const streamErr = await failure(
-      drain(client.stream({ agent: "claude", action: "plan", input: { crash: true } })),
+      collect(client.stream({ agent: "claude", action: "plan", input: { crash: true } })),
     );
     assert.equal(streamErr.message, "Internal error.");
     const lines = logged.slice(before).join("");

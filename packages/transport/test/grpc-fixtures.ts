@@ -9,6 +9,7 @@
  *   { fail: Code, message?, retryAfterMs?, details? }   throw that SynapseError
  *   { crash: true }        throw a foreign (non-Synapse) error
  */
+import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect, createServer, type Server as NetServer, type Socket } from "node:net";
 import {
@@ -26,6 +27,29 @@ import {
   SynapseError,
 } from "@synapse/core";
 import { createGrpcServer, type GrpcServer, type GrpcServerOptions } from "../src/grpc/index.js";
+
+/** A claude/plan request with `input` (by default a valid one). */
+export const plan = (input: Record<string, unknown> = { task: "x" }): AgentRequest => ({
+  agent: "claude",
+  action: "plan",
+  input,
+});
+
+/** The SynapseError `promise` rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<SynapseError> {
+  const err = await promise.then(
+    () => assert.fail("expected a failure"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof SynapseError, `not a SynapseError: ${String(err)}`);
+  return err;
+}
+
+export async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
 
 export interface StartedCall {
   method: "invoke" | "stream" | "resume";
@@ -63,6 +87,11 @@ export class FakeHandler implements AgentHandler {
   /** Resolves with the next call the handler starts. */
   nextCall(): Promise<StartedCall> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once `total` calls have started in all. */
+  async untilCalls(total: number): Promise<void> {
+    while (this.calls.length < total) await this.nextCall();
   }
 
   /** Resolves when the next stream's generator has run its cleanup. */

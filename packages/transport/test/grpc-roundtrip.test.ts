@@ -1,36 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
-  type AgentRequest,
   type CallOutput,
   chain,
   hashText,
   type StreamCall,
-  type StreamEvent,
-  SynapseError,
+  type SynapseError,
   type UnaryCall,
 } from "@synapse/core";
-import { GrpcAgentClient, grpcTransport } from "../src/grpc/index.js";
-import { FakeHandler, type Started, startServer } from "./grpc-fixtures.js";
-
-const plan = (input: Record<string, unknown> = { task: "x" }): AgentRequest => ({
-  agent: "claude",
-  action: "plan",
-  input,
-});
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+import { createGrpcServer, GrpcAgentClient, grpcTransport } from "../src/grpc/index.js";
+import { collect, FakeHandler, failure, plan, type Started, startServer } from "./grpc-fixtures.js";
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<SynapseError> {
-  const err = await promise.then(
-    () => assert.fail(`expected ${code}`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SynapseError, `not a SynapseError: ${String(err)}`);
+  const err = await failure(promise);
   assert.equal(err.code, code);
   if (message) assert.match(err.message, message);
   return err;
@@ -149,6 +131,19 @@ describe("gRPC round trips", () => {
     await rejectsWith(collect(client.stream({ ...plan(), agent: "gpt" as "claude" })), "NOT_FOUND");
     const res = await client.invoke(plan());
     assert.equal(res.provider, "sim");
+  });
+
+  test("a request over the server's maxMessageBytes is RESOURCE_EXHAUSTED; the server keeps serving", async () => {
+    const err = await rejectsWith(client.invoke(plan({ task: "x".repeat(1_100_000) })), "RESOURCE_EXHAUSTED");
+    assert.match(err.message, /larger than max/);
+    assert.equal((await client.invoke(plan())).agent, "claude");
+  });
+
+  test("a second listen on a taken port fails UNAVAILABLE, naming the reason", async () => {
+    const other = createGrpcServer({ handler, maxMessageBytes: 1024 });
+    const err = await rejectsWith(other.listen(started.port, "127.0.0.1"), "UNAVAILABLE", /EADDRINUSE/);
+    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${started.port}`));
+    await other.close(0);
   });
 
   test("invalid metadata keys are INVALID_ARGUMENT before anything is sent", async () => {

@@ -27,6 +27,7 @@ import {
   type DescribeResponse,
   type StreamEvent as PbStreamEvent,
 } from "../generated/synapse/v1/agent.js";
+import { cancelOnAbort } from "./abort-registry.js";
 import { abortedError, clientError, deadlinePassed, streamCut } from "./client-errors.js";
 import { createHealthClient, type HealthCheckResponse, type HealthClient } from "./health-client.js";
 import { fromAgentResult, fromDescribeResponse, fromProtoEvent, toInvokeRequest } from "./messages.js";
@@ -56,6 +57,10 @@ export interface GrpcCallOptions {
 const NO_OPTIONS: GrpcCallOptions = {};
 const NO_CALL_OPTIONS: Partial<CallOptions> = {};
 
+/**
+ * A client of one agent service ("host:port") over gRPC. Safe to share: calls multiplex over the
+ * one connection. Every method rejects (or its iterator throws) with a SynapseError.
+ */
 export class GrpcAgentClient {
   private readonly raw: AgentServiceClient;
   private readonly healthRaw: HealthClient;
@@ -140,13 +145,15 @@ export class GrpcAgentClient {
       return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => call.cancel();
+      let settled = false;
+      let untrack: (() => void) | undefined;
       const call = start(metadata, callOptionsOf(opts), (err, value) => {
-        signal?.removeEventListener("abort", onAbort);
+        settled = true;
+        untrack?.();
         if (err) reject(clientError(err, signal));
         else resolve(value as T);
       });
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal !== undefined && !settled) untrack = cancelOnAbort(signal, call);
     });
   }
 
@@ -158,8 +165,7 @@ export class GrpcAgentClient {
     if (signal?.aborted) throw abortedError(signal);
     if (opts.deadline !== undefined && opts.deadline <= this.clock.now()) throw deadlinePassed();
     const call = start(toMetadata(opts.metadata), callOptionsOf(opts));
-    const onAbort = () => call.cancel();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const untrack = signal === undefined ? undefined : cancelOnAbort(signal, call);
     let sawFinal = false;
     let ended = false;
     try {
@@ -173,7 +179,7 @@ export class GrpcAgentClient {
       ended = true;
       throw clientError(err, signal);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      untrack?.();
       if (!ended) {
         // The consumer stopped early: cancel the call. grpc-js then emits a CANCELLED "error"
         // nobody reads any more, which must not become an uncaught exception.

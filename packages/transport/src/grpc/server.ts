@@ -41,6 +41,10 @@ const FORCE_GRACE_MS = 100;
 const SHUTTING_DOWN = () =>
   new SynapseError("UNAVAILABLE", "The service is shutting down; retry the call on another replica.");
 
+/**
+ * A gRPC server for `options.handler`: synapse.v1.AgentService, grpc.health.v1.Health and server
+ * reflection. Nothing listens until `listen`.
+ */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const { handler, logger } = options;
   const clock = options.clock ?? systemClock;
@@ -61,11 +65,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       return new Promise((resolve, reject) => {
         server.bindAsync(target, ServerCredentials.createInsecure(), (err, bound) => {
           if (err) {
-            reject(
-              new SynapseError("UNAVAILABLE", `Cannot listen for gRPC on ${target}: ${err.message}`, {
-                cause: err,
-              }),
-            );
+            // grpc-js wraps the socket error ("... errors: [listen EADDRINUSE: ...]"); keep its core.
+            const reason = /\[(.+)\]$/.exec(err.message)?.[1] ?? err.message;
+            const message = `Cannot listen for gRPC on ${target} (${reason}); free the port or choose another.`;
+            reject(new SynapseError("UNAVAILABLE", message, { cause: err }));
             return;
           }
           health.start();

@@ -15,20 +15,8 @@ import {
   type ServiceClientConstructor,
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
-import { type AgentRequest, SynapseError } from "@synapse/core";
 import { AGENT_SERVICE_NAME, GrpcAgentClient } from "../src/grpc/index.js";
-import { FakeClock, FakeHandler, startServer } from "./grpc-fixtures.js";
-
-const req = (input: Record<string, unknown>): AgentRequest => ({ agent: "claude", action: "plan", input });
-
-async function failure(promise: Promise<unknown>): Promise<SynapseError> {
-  const err = await promise.then(
-    () => assert.fail("expected a failure"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof SynapseError, `not a SynapseError: ${String(err)}`);
-  return err;
-}
+import { FakeClock, FakeHandler, failure, startServer } from "./grpc-fixtures.js";
 
 /** A client constructor for `service` in the proto file `file` under `root`. */
 function clientFor(root: string, file: string, service: string): ServiceClientConstructor {
@@ -198,73 +186,6 @@ describe("stock tools", () => {
       });
     } finally {
       await server.close(0);
-    }
-  });
-});
-
-describe("graceful close", () => {
-  test("a call in flight finishes within the drain; new calls are refused", async () => {
-    const handler = new FakeHandler();
-    const clock = new FakeClock();
-    const { server, address } = await startServer(handler, { clock });
-    const client = new GrpcAgentClient(address);
-    try {
-      const pending = client.invoke(req({ block: true }));
-      const call = await handler.nextCall();
-      const closed = server.close(5_000);
-      const other = new GrpcAgentClient(address);
-      assert.equal((await failure(other.invoke(req({})))).code, "UNAVAILABLE");
-      other.close();
-      handler.release?.();
-      assert.equal((await pending).agent, "claude");
-      await closed;
-      assert.equal(call.ctx.signal.aborted, false);
-      assert.equal(clock.pending, 0, "the drain timer was cleared");
-    } finally {
-      client.close();
-    }
-  });
-
-  test("a call still running when the drain ends is aborted and answers UNAVAILABLE", async () => {
-    const handler = new FakeHandler();
-    const clock = new FakeClock();
-    const { server, address } = await startServer(handler, { clock });
-    const client = new GrpcAgentClient(address);
-    try {
-      const pending = failure(client.invoke(req({ block: true })));
-      const call = await handler.nextCall();
-      const closed = server.close(5_000);
-      clock.advance(4_999);
-      assert.equal(call.ctx.signal.aborted, false);
-      clock.advance(1);
-      assert.equal(call.ctx.signal.aborted, true);
-      const err = await pending;
-      assert.equal(err.code, "UNAVAILABLE");
-      assert.match(err.message, /shutting down/);
-      await closed;
-      assert.equal(clock.pending, 0);
-    } finally {
-      client.close();
-    }
-  });
-
-  test("a handler that ignores the abort is cut off after the grace", async () => {
-    const handler = new FakeHandler();
-    const clock = new FakeClock();
-    const { server, address } = await startServer(handler, { clock });
-    const client = new GrpcAgentClient(address);
-    try {
-      const pending = failure(client.invoke(req({ deaf: true })));
-      const call = await handler.nextCall();
-      const closed = server.close(1_000);
-      clock.advance(1_000);
-      assert.equal(call.ctx.signal.aborted, true);
-      clock.advance(100);
-      await closed;
-      assert.equal((await pending).code, "CANCELLED");
-      handler.release?.();
-    } finally {
-      client.close();
     }
   });
 });
