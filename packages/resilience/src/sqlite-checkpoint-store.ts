@@ -59,6 +59,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly #ttlMs: number;
   readonly #clock: Clock;
   readonly #sql;
+  #lastPurge: number;
 
   constructor(options: SqliteCheckpointStoreOptions = {}) {
     this.#owned = options.database === undefined;
@@ -72,6 +73,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.#db.exec(SCHEMA);
     this.#ttlMs = options.ttlMs ?? 600_000;
     this.#clock = options.clock ?? systemClock;
+    this.#lastPurge = this.#clock.now();
     const db = this.#db;
     this.#sql = {
       log: db.prepare<[string], LogRow>(
@@ -112,6 +114,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 
   async create(streamId: string): Promise<void> {
+    // Expired logs are deleted now and then, so the file stays bounded by the TTL's worth of streams.
+    if (this.#clock.now() - this.#lastPurge >= this.#ttlMs) await this.purgeExpired();
     this.#db.transaction(() => {
       const now = this.#clock.now();
       const row = this.#sql.log.get(streamId);
@@ -174,7 +178,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 
   async purgeExpired(): Promise<number> {
-    const cutoff = this.#clock.now() - this.#ttlMs;
+    this.#lastPurge = this.#clock.now();
+    const cutoff = this.#lastPurge - this.#ttlMs;
     return this.#db.transaction(() => {
       this.#sql.purgeChunks.run(cutoff);
       return this.#sql.purgeLogs.run(cutoff).changes;

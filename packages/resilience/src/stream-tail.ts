@@ -28,6 +28,8 @@ export async function openTail(
   let wake: (() => void) | undefined;
   const unsubscribe = store.subscribe(streamId, (event) => {
     live.push(event);
+    // Nothing follows the end, so stop listening now, even if this reader is never drained.
+    if (event.type !== "chunk") unsubscribe();
     wake?.();
   });
   let snapshot: Awaited<ReturnType<CheckpointStore["read"]>>;

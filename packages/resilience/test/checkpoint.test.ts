@@ -224,6 +224,18 @@ for (const [name, makeStore] of stores) {
       await s.store.close();
     });
 
+    test("expired logs are deleted as new streams start, so the store stays bounded", async () => {
+      const clock = new FakeClock();
+      const store = makeStore(clock);
+      await store.create("s_old");
+      await store.append("s_old", { type: "chunk", streamId: "s_old", seq: 1, text: "a" });
+      clock.advance(resolveOptions().checkpoint.ttlMs + 1);
+      await store.create("s_new");
+      assert.equal(await store.purgeExpired(), 0, "already purged by create");
+      await assert.rejects(store.read("s_old", 0), /unknown or expired/);
+      await store.close();
+    });
+
     test("the store refuses out-of-order chunks, writes after the end, and duplicate ids", async () => {
       const store = makeStore(new FakeClock());
       await store.create("s1");
