@@ -64,12 +64,14 @@ describe("health", () => {
     const Health = clientFor(healthRoot, "health/v1/health.proto", "grpc.health.v1.Health");
     const raw = new Health(address, credentials.createInsecure());
     try {
+      assert.equal(clock.pending, 0, "nothing polls the handler while no one watches");
       const watch: ClientReadableStream<{ status: string }> = raw.watch!({ service: "" });
       const statuses: string[] = [];
       const ended = new Promise<void>((resolve, reject) => {
         watch.on("data", (m: { status: string }) => {
           statuses.push(m.status);
           if (statuses.length === 1) {
+            assert.equal(clock.pending, 1, "one poll timer while watched");
             handler.status = "NOT_SERVING";
             clock.advance(500);
           } else if (statuses.length === 2) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GrpcAgentClient } from "../src/grpc/index.js";
-import { FakeClock, FakeHandler, failure, plan, startServer } from "./grpc-fixtures.js";
+import { collect, FakeClock, FakeHandler, failure, plan, startServer } from "./grpc-fixtures.js";
 
 describe("graceful close", () => {
   test("a call in flight finishes within the drain; new calls are refused", async () => {
@@ -66,6 +66,31 @@ describe("graceful close", () => {
       handler.release?.();
     } finally {
       client.close();
+    }
+  });
+});
+
+describe("client close", () => {
+  test("a call in flight still completes; later calls fail UNAVAILABLE without I/O", async () => {
+    const handler = new FakeHandler();
+    const { server, address } = await startServer(handler);
+    const client = new GrpcAgentClient(address);
+    try {
+      const pending = client.invoke(plan({ block: true }));
+      await handler.nextCall();
+      client.close();
+      handler.release?.();
+      assert.equal((await pending).agent, "claude");
+      const before = handler.calls.length;
+      const err = await failure(client.invoke(plan()));
+      assert.equal(err.code, "UNAVAILABLE");
+      assert.match(err.message, /client is closed/);
+      assert.equal((await failure(collect(client.stream(plan())))).code, "UNAVAILABLE");
+      assert.equal((await failure(client.health())).code, "UNAVAILABLE");
+      assert.equal(handler.calls.length, before);
+      client.close();
+    } finally {
+      await server.close(0);
     }
   });
 });

@@ -30,3 +30,7 @@ export function streamCut(): SynapseError {
     "The stream ended before its final event; resume it after the last seq received.",
   );
 }
+
+export function clientClosed(): SynapseError {
+  return new SynapseError("UNAVAILABLE", "This gRPC client is closed; use an open client for the endpoint.");
+}

@@ -28,7 +28,7 @@ import {
   type StreamEvent as PbStreamEvent,
 } from "../generated/synapse/v1/agent.js";
 import { cancelOnAbort } from "./abort-registry.js";
-import { abortedError, clientError, deadlinePassed, streamCut } from "./client-errors.js";
+import { abortedError, clientClosed, clientError, deadlinePassed, streamCut } from "./client-errors.js";
 import { createHealthClient, type HealthCheckResponse, type HealthClient } from "./health-client.js";
 import { fromAgentResult, fromDescribeResponse, fromProtoEvent, toInvokeRequest } from "./messages.js";
 import { clientOptions, DEFAULT_MAX_MESSAGE_BYTES } from "./options.js";
@@ -65,6 +65,7 @@ export class GrpcAgentClient {
   private readonly raw: AgentServiceClient;
   private readonly healthRaw: HealthClient;
   private readonly clock: Clock;
+  private closed = false;
 
   /** @param address "host:port" of the agent service's gRPC port. */
   constructor(
@@ -120,8 +121,12 @@ export class GrpcAgentClient {
     ).then((res) => (res?.status === "SERVING" ? "SERVING" : "NOT_SERVING"));
   }
 
-  /** Closes the channel; calls in flight fail with UNAVAILABLE or CANCELLED. */
+  /**
+   * Closes the channel once the calls in flight have ended (cancel those with their signals);
+   * later calls fail with UNAVAILABLE at once. Idempotent.
+   */
   close(): void {
+    this.closed = true;
     this.raw.close();
   }
 
@@ -134,6 +139,7 @@ export class GrpcAgentClient {
     ) => { cancel(): void },
   ): Promise<T> {
     const { signal } = opts;
+    if (this.closed) return Promise.reject(clientClosed());
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     if (opts.deadline !== undefined && opts.deadline <= this.clock.now()) {
       return Promise.reject(deadlinePassed());
@@ -162,6 +168,7 @@ export class GrpcAgentClient {
     start: (metadata: Metadata, callOptions: Partial<CallOptions>) => ClientReadableStream<PbStreamEvent>,
   ): AsyncGenerator<StreamEvent> {
     const { signal } = opts;
+    if (this.closed) throw clientClosed();
     if (signal?.aborted) throw abortedError(signal);
     if (opts.deadline !== undefined && opts.deadline <= this.clock.now()) throw deadlinePassed();
     const call = start(toMetadata(opts.metadata), callOptionsOf(opts));

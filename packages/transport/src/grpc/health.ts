@@ -1,8 +1,8 @@
 /**
  * The standard grpc.health.v1.Health service (grpc-health-check's HealthImplementation) kept in
  * step with the handler: the overall status ("") and synapse.v1.AgentService's both reflect
- * `handler.health()`, re-read on every Check, List and Watch and every `pollMs` for open Watch
- * streams; once the server drains they are pinned to NOT_SERVING.
+ * `handler.health()`, re-read on every Check, List and Watch and, while a Watch stream is open,
+ * every `pollMs`; once the server drains they are pinned to NOT_SERVING.
  */
 import type {
   Server,
@@ -64,27 +64,13 @@ export class HealthReporter {
     });
   }
 
-  /** Starts re-reading the handler's health every `pollMs` (while Watch streams are open). */
-  start(): void {
-    const tick = () => {
-      if (this.watches.size > 0) this.refresh();
-      this.cancelPoll = this.clock.setTimeout(tick, this.pollMs);
-    };
-    this.cancelPoll ??= this.clock.setTimeout(tick, this.pollMs);
-  }
-
   /** NOT_SERVING from now on; open Watch streams see it and are then ended. */
   drain(): void {
     this.draining = true;
     this.refresh();
     for (const call of this.watches) call.end();
     this.watches.clear();
-    this.stop();
-  }
-
-  stop(): void {
-    this.cancelPoll?.();
-    this.cancelPoll = undefined;
+    this.stopPolling();
   }
 
   /** Reads the handler's health and publishes it when it changed. */
@@ -112,6 +98,20 @@ export class HealthReporter {
       return;
     }
     this.watches.add(call);
-    call.once("cancelled", () => this.watches.delete(call));
+    call.once("cancelled", () => {
+      this.watches.delete(call);
+      if (this.watches.size === 0) this.stopPolling();
+    });
+    // Only a Watch needs news without asking, so the handler is polled only while one is open.
+    const tick = () => {
+      this.refresh();
+      this.cancelPoll = this.clock.setTimeout(tick, this.pollMs);
+    };
+    this.cancelPoll ??= this.clock.setTimeout(tick, this.pollMs);
+  }
+
+  private stopPolling(): void {
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
   }
 }

@@ -14,7 +14,7 @@ import { addReflection } from "./reflection.js";
 export interface GrpcServerOptions {
   /** The service core this server exposes. */
   handler: AgentHandler;
-  /** Where failures of the handler and start-up warnings go. Defaults to none. */
+  /** Where failures of the handler go, with their cause. Defaults to none. */
   logger?: Logger;
   /** Largest message sent or received, in bytes (the `grpc.maxMessageBytes` setting, 8 MiB by default). */
   maxMessageBytes: number;
@@ -71,7 +71,6 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
             reject(new SynapseError("UNAVAILABLE", message, { cause: err }));
             return;
           }
-          health.start();
           resolve(bound);
         });
       });
