@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { AgentName } from "./agents.js";
+import { CODES } from "./errors.js";
 import { BASE_PORTS } from "./ports.js";
 import {
   bool,
@@ -14,6 +15,7 @@ import {
   flattenSettings,
   int,
   list,
+  listOf,
   num,
   oneOf,
   port,
@@ -21,6 +23,8 @@ import {
   type SettingTree,
   str,
 } from "./settings.js";
+
+const CODE_NAMES = CODES as unknown as readonly [string, ...string[]];
 
 export const PROVIDERS = ["sim"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -279,6 +283,114 @@ export const CONFIG_SCHEMA = {
       false,
       "SYNAPSE_CODEX_KEEP_WORKSPACE",
       "Keep each run's workspace directory (for debugging).",
+    ),
+  },
+  resilience: {
+    breakerFailures: int(
+      5,
+      "SYNAPSE_BREAKER_CONSECUTIVE_FAILURES",
+      "Consecutive failures that open a replica's circuit breaker.",
+      1,
+    ),
+    breakerFailureRate: num(
+      0.5,
+      "SYNAPSE_BREAKER_FAILURE_RATE",
+      "Failure share over the window that opens a breaker (0–1).",
+      0,
+      1,
+    ),
+    breakerMinimumCalls: int(
+      20,
+      "SYNAPSE_BREAKER_MINIMUM_CALLS",
+      "Calls the window must hold before the rate counts.",
+      1,
+    ),
+    breakerWindowMs: int(10_000, "SYNAPSE_BREAKER_WINDOW_MS", "Length of the breaker's sliding window.", 100),
+    breakerOpenMs: int(
+      5_000,
+      "SYNAPSE_BREAKER_OPEN_MS",
+      "First open period; it doubles each time it reopens.",
+      1,
+    ),
+    breakerOpenMaxMs: int(60_000, "SYNAPSE_BREAKER_OPEN_MAX_MS", "Longest open period.", 1),
+    breakerHalfOpenProbes: int(
+      1,
+      "SYNAPSE_BREAKER_HALF_OPEN_PROBES",
+      "Probe calls a half-open breaker admits.",
+      1,
+    ),
+    retryMaxAttempts: int(
+      5,
+      "SYNAPSE_RETRY_MAX_ATTEMPTS",
+      "Attempts per call, the first included (at most 5).",
+      1,
+      5,
+    ),
+    retryInitialBackoffMs: int(
+      100,
+      "SYNAPSE_RETRY_INITIAL_BACKOFF_MS",
+      "Delay before the first retry (±20 % jitter).",
+      1,
+    ),
+    retryBackoffMultiplier: num(2, "SYNAPSE_RETRY_BACKOFF_MULTIPLIER", "Growth of the delay per retry.", 1),
+    retryMaxBackoffMs: int(5_000, "SYNAPSE_RETRY_MAX_BACKOFF_MS", "Longest delay between retries.", 1),
+    retryableCodes: listOf(
+      CODE_NAMES,
+      ["UNAVAILABLE", "RESOURCE_EXHAUSTED"],
+      "SYNAPSE_RETRY_CODES",
+      "Error codes that are retried.",
+    ),
+    retryMaxTokens: num(
+      10,
+      "SYNAPSE_RETRY_MAX_TOKENS",
+      "Retry throttling bucket size; retries stop below half of it.",
+      1,
+    ),
+    retryTokenRatio: num(
+      0.1,
+      "SYNAPSE_RETRY_TOKEN_RATIO",
+      "Tokens a success gives back to the retry bucket.",
+      0,
+    ),
+    timeoutDefaultMs: int(
+      60_000,
+      "SYNAPSE_TIMEOUT_DEFAULT_MS",
+      "Attempt budget until enough latencies are seen.",
+      1,
+    ),
+    timeoutFirstChunkMs: int(
+      30_000,
+      "SYNAPSE_TIMEOUT_FIRST_CHUNK_MS",
+      "Stream budget to the first chunk until learned.",
+      1,
+    ),
+    timeoutGapMs: int(30_000, "SYNAPSE_TIMEOUT_GAP_MS", "Stream budget between chunks until learned.", 1),
+    timeoutFloorMs: int(1_000, "SYNAPSE_TIMEOUT_FLOOR_MS", "Shortest adaptive budget.", 1),
+    timeoutCeilingMs: int(120_000, "SYNAPSE_TIMEOUT_CEILING_MS", "Longest adaptive budget.", 1),
+    timeoutMinSamples: int(100, "SYNAPSE_TIMEOUT_MIN_SAMPLES", "Latencies seen before budgets adapt.", 1),
+    fallbackActions: listOf(
+      ["plan", "code", "analyze", "review"],
+      ["plan", "code", "analyze", "review"],
+      "SYNAPSE_FALLBACK_ACTIONS",
+      "Actions that may answer from cache or rule when every attempt failed (never execute).",
+    ),
+    fallbackCacheTtlMs: int(
+      600_000,
+      "SYNAPSE_FALLBACK_CACHE_TTL_MS",
+      "How long a good answer serves as a fallback.",
+      0,
+    ),
+    fallbackCacheEntries: int(
+      1_000,
+      "SYNAPSE_FALLBACK_CACHE_ENTRIES",
+      "Answers kept for fallback (least recently used go).",
+      0,
+    ),
+    streamContinuations: int(
+      3,
+      "SYNAPSE_STREAM_MAX_CONTINUATIONS",
+      "Times a broken stream is continued on another replica.",
+      0,
     ),
   },
   client: {

@@ -89,3 +89,17 @@ export function flattenSettings(
     return isSetting(node) ? [{ path, setting: node }] : flattenSettings(node, path);
   });
 }
+
+/** A list whose items must each be one of `values` (comma-separated in the environment). */
+export const listOf = <const V extends readonly [string, ...string[]]>(
+  values: V,
+  def: V[number][],
+  env: string,
+  doc: string,
+) =>
+  make(z.array(z.enum(values)) as unknown as z.ZodType<V[number][]>, def, env, doc, (r) =>
+    r
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );

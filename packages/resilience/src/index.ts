@@ -25,3 +25,4 @@ export * from "./static-checks.js";
 export * from "./stream-checkpointer.js";
 export * from "./stream-tail.js";
 export * from "./stream-utils.js";
+export * from "./from-config.js";
