@@ -1,0 +1,33 @@
+/**
+ * The child's half of the launcher protocol: a process started by the launcher ends when its
+ * IPC channel to the launcher closes, so even a launcher killed with SIGKILL leaves no orphans.
+ */
+
+export interface ParentLinkOptions {
+  /**
+   * After the parent goes, how long the graceful stop may take before the process exits
+   * anyway, in milliseconds (drain timeout + 2 s is right for a service). Defaults to 12 000.
+   */
+  graceMs?: number;
+}
+
+/**
+ * When this process has an IPC channel (it was started by the launcher), stops it once that
+ * channel disconnects: first with SIGTERM to itself, so the process's own SIGTERM handling
+ * drains and exits 0; then, if that has not finished after `graceMs`, with exit code 1.
+ * Returns false, doing nothing, when there is no channel.
+ */
+export function exitOnParentDisconnect(options: ParentLinkOptions = {}): boolean {
+  if (process.send === undefined || !process.connected) return false;
+  const graceMs = options.graceMs ?? 12_000;
+  process.once("disconnect", () => {
+    const force = setTimeout(() => process.exit(1), graceMs);
+    // The timer is a last resort: it must not be what keeps a drained process alive.
+    force.unref();
+    process.kill(process.pid, "SIGTERM");
+  });
+  // Listening for "disconnect" refs the channel; unref it so that a process that has finished
+  // everything else (e.g. drained after SIGTERM) can still exit on its own.
+  process.channel?.unref();
+  return true;
+}

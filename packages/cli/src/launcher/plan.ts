@@ -1,0 +1,39 @@
+/**
+ * Which processes the launcher runs: the agent services, `<agent>.replicas` of each (or a given
+ * count), each as `node bin/synapse.js service <agent> --replica i`.
+ */
+import { fileURLToPath } from "node:url";
+import { AGENTS, type AgentName, type Config, replicaPorts } from "@synapse/core";
+import type { ChildSpec } from "./child-spec.js";
+
+/** The `synapse` command's script, which the launcher runs again for each child. */
+export const SYNAPSE_BIN = fileURLToPath(new URL("../../../bin/synapse.js", import.meta.url));
+
+/** The service processes for `agents`; `replicas` overrides each agent's configured count. */
+export function planServices(
+  config: Config,
+  agents: readonly AgentName[],
+  replicas?: number,
+  bin: string = SYNAPSE_BIN,
+): ChildSpec[] {
+  return agents.flatMap((agent) => {
+    const count = replicas ?? config[agent].replicas;
+    return Array.from({ length: count }, (_, replica) => ({
+      name: `${agent}#${replica}`,
+      args: [bin, "service", agent, "--replica", String(replica)],
+      ports: replicaPorts(
+        { grpc: config[agent].grpcPort, tcp: config[agent].tcpPort, metrics: config[agent].metricsPort },
+        replica,
+      ),
+    }));
+  });
+}
+
+/**
+ * Everything `synapse up` runs. This is the one place the gateway joins once it exists: append
+ * `{ name: "gateway", args: [bin, "gateway"], ports: { http: config.gateway.port } }` after the
+ * services (it reports `ready` over IPC like they do).
+ */
+export function planSystem(config: Config, bin: string = SYNAPSE_BIN): ChildSpec[] {
+  return planServices(config, AGENTS, undefined, bin);
+}
