@@ -21,12 +21,26 @@ import {
   port,
   type Setting,
   type SettingTree,
+  secret,
   str,
 } from "./settings.js";
 
 const CODE_NAMES = CODES as unknown as readonly [string, ...string[]];
 
-export const PROVIDERS = ["sim"] as const;
+/**
+ * Who answers an agent: the embedded simulator, a vendor API (through the AI SDK), an
+ * OpenAI-compatible server (Ollama, vLLM, llama.cpp), the vendor's coding CLI, or `auto`: the
+ * agent's vendor API when its key is set, else sim.
+ */
+export const PROVIDERS = [
+  "sim",
+  "auto",
+  "anthropic",
+  "google",
+  "openai",
+  "openai-compatible",
+  "cli",
+] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const TRANSPORTS = ["grpc", "tcp"] as const;
@@ -41,6 +55,37 @@ function agentSettings(agent: AgentName) {
   return {
     provider: oneOf(PROVIDERS, "sim", `SYNAPSE_${A}_PROVIDER`, `Provider that answers for ${agent}.`),
     model: str("", `SYNAPSE_${A}_MODEL`, `Model name for ${agent}; empty means the provider's default.`),
+    baseUrl: str(
+      "",
+      `SYNAPSE_${A}_BASE_URL`,
+      `Base URL of ${agent}'s provider API (required for openai-compatible, e.g. http://127.0.0.1:11434/v1); empty means the vendor's.`,
+    ),
+    apiKeyEnv: str(
+      "",
+      `SYNAPSE_${A}_API_KEY_ENV`,
+      `Name of an environment variable holding ${agent}'s API key (e.g. for an openai-compatible server); empty means the vendor's key variable.`,
+    ),
+    cliPath: str(
+      "",
+      `SYNAPSE_${A}_CLI_PATH`,
+      `The vendor CLI the cli provider runs for ${agent}; empty means its usual name on PATH.`,
+    ),
+    cliTimeoutMs: int(
+      600_000,
+      `SYNAPSE_${A}_CLI_TIMEOUT_MS`,
+      `cli: milliseconds before a run of ${agent}'s CLI is killed with its process group.`,
+      1,
+    ),
+    priceInputPerMTok: num(
+      0,
+      `SYNAPSE_${A}_PRICE_INPUT_PER_MTOK`,
+      `US dollars per million input tokens of ${agent}'s model, for the cost metric; 0 means unknown.`,
+    ),
+    priceOutputPerMTok: num(
+      0,
+      `SYNAPSE_${A}_PRICE_OUTPUT_PER_MTOK`,
+      `US dollars per million output tokens of ${agent}'s model, for the cost metric; 0 means unknown.`,
+    ),
     replicas: int(1, `SYNAPSE_${A}_REPLICAS`, `Replicas of ${agent} the launcher starts.`, 1, 64),
     grpcPort: port(
       base.grpc,
@@ -134,6 +179,17 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_LOG_FORMAT",
       "Log format: pretty on a terminal and JSON otherwise when auto.",
     ),
+  },
+  promptsDir: str(
+    "",
+    "SYNAPSE_PROMPTS_DIR",
+    "Directory of prompt files (<agent>-<action>.md) that override the shipped ones by name.",
+  ),
+  keys: {
+    anthropic: secret("ANTHROPIC_API_KEY", "Anthropic API key (provider anthropic, and auto for claude)."),
+    gemini: secret("GEMINI_API_KEY", "Gemini API key (provider google, and auto for gemini)."),
+    google: secret("GOOGLE_API_KEY", "Google AI API key, used when GEMINI_API_KEY is not set."),
+    openai: secret("OPENAI_API_KEY", "OpenAI API key (provider openai, and auto for codex)."),
   },
   service: {
     drainTimeoutMs: int(

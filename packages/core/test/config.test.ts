@@ -18,11 +18,27 @@ describe("configuration", () => {
     const envs = new Set<string>();
     for (const { path, setting } of SETTINGS) {
       assert.ok(setting.schema.safeParse(setting.default).success, `${path} default is invalid`);
-      assert.match(setting.env, /^SYNAPSE_[A-Z0-9_]+$/, `${path} env name`);
+      // Vendor API keys keep the names every vendor SDK reads; everything else is SYNAPSE_*.
+      const envName =
+        setting.secret && path.startsWith("keys.") ? /^[A-Z]+_API_KEY$/ : /^SYNAPSE_[A-Z0-9_]+$/;
+      assert.match(setting.env, envName, `${path} env name`);
       assert.ok(!envs.has(setting.env), `${setting.env} used twice`);
       envs.add(setting.env);
       assert.ok(setting.doc.length > 10 && !setting.doc.includes("\n"), `${path} doc`);
     }
+  });
+
+  test("vendor API keys come from their usual variables, as masked secrets", () => {
+    const config = loadConfig({
+      ANTHROPIC_API_KEY: "sk-ant-test",
+      GOOGLE_API_KEY: "g-test",
+      OPENAI_API_KEY: "",
+    });
+    assert.deepEqual(config.keys, { anthropic: "sk-ant-test", gemini: "", google: "g-test", openai: "" });
+    const rows = describeConfig(config).filter((r) => r.path.startsWith("keys."));
+    assert.equal(rows.find((r) => r.path === "keys.anthropic")?.value, '"********"');
+    assert.equal(rows.find((r) => r.path === "keys.openai")?.value, "(not set)");
+    assert.ok(!JSON.stringify(rows).includes("sk-ant-test"));
   });
 
   test("defaults follow DESIGN.md ports", () => {
