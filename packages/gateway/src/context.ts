@@ -1,0 +1,30 @@
+/** What the gateway's plugins share, decorated nowhere: passed explicitly to each plugin. */
+import type { Config, Logger } from "@synapse/core";
+import type { IdempotencyStore } from "./idempotency.js";
+import type { GatewayMetrics } from "./metrics.js";
+import type { Upstream } from "./upstream.js";
+
+export interface GatewayContext {
+  config: Config;
+  upstream: Upstream;
+  metrics: GatewayMetrics;
+  idempotency: IdempotencyStore;
+  logger: Logger;
+  startedAt: number;
+  version: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Agent and action of the request, for metrics labels. */
+    labels?: { agent: string; action: string };
+    /** Milliseconds spent waiting on the upstream (unary requests), for the overhead metric. */
+    upstreamMs?: number;
+    /** Who is calling: a hash prefix of the API key, or the client address without keys. */
+    principal?: string;
+  }
+  interface FastifyContextConfig {
+    agent?: string;
+    action?: string;
+  }
+}

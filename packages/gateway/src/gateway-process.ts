@@ -1,0 +1,114 @@
+/**
+ * The gateway as a process (`synapse gateway`, and what `synapse up` starts): loads the
+ * configuration, opens the checkpoint store, connects to the agents' replicas and serves HTTP.
+ * SIGTERM/SIGINT (or the launcher going away) closes it gracefully and exits 0.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Config, ConfigError, createLogger, type Logger, loadConfig } from "@synapse/core";
+import { SqliteCheckpointStore } from "@synapse/resilience";
+import type { FastifyInstance } from "fastify";
+import { buildGateway } from "./app.js";
+import { IdempotencyStore } from "./idempotency.js";
+import { GatewayMetrics } from "./metrics.js";
+import { ResilientUpstream } from "./upstream/resilient-upstream.js";
+
+export const GATEWAY_VERSION = "0.1.0";
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  upstream: ResilientUpstream;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway in this process and resolves once it listens. */
+export async function runGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const checkpointStore = new SqliteCheckpointStore({
+    filename: join(config.dataDir, "streams.sqlite"),
+    ttlMs: config.gateway.streamRetainMs,
+  });
+  const metrics = new GatewayMetrics();
+  const upstream = new ResilientUpstream({ config, logger, metrics, checkpointStore });
+  upstream.start();
+  const app = await buildGateway({
+    config,
+    logger,
+    metrics,
+    upstream,
+    idempotency: new IdempotencyStore(config.gateway.idempotencyTtlMs),
+    startedAt: Date.now(),
+    version: GATEWAY_VERSION,
+  });
+  try {
+    await app.listen({ port: config.gateway.port, host: config.host });
+  } catch (err) {
+    await upstream.close();
+    await checkpointStore.close();
+    const code = (err as { code?: string }).code;
+    throw new Error(
+      code === "EADDRINUSE"
+        ? `port ${config.gateway.port} is in use; set SYNAPSE_GATEWAY_PORT to a free one`
+        : `cannot listen on ${config.host}:${config.gateway.port}: ${(err as Error).message}`,
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.gateway.port;
+  logger.info(
+    { port, transport: config.gateway.transport },
+    `gateway listening on http://${config.host}:${port}`,
+  );
+  process.send?.({ type: "ready", role: "gateway", ports: { http: port } });
+  return {
+    app,
+    upstream,
+    port,
+    async stop() {
+      await app.close();
+      await upstream.close();
+      await checkpointStore.close();
+    },
+  };
+}
+
+/** Runs the gateway until a signal stops it. Invalid configuration exits 2; a bind failure exits 1. */
+export async function startGatewayProcess(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: "gateway", ...config.log });
+  process.on("uncaughtException", (err) => fatal(logger, err, "uncaught exception"));
+  process.on("unhandledRejection", (err) => fatal(logger, err, "unhandled rejection"));
+  let running: Promise<RunningGateway | undefined> = Promise.resolve(undefined);
+  let stopping = false;
+  const shutdown = (why: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info(`${why}: shutting down`);
+    void running
+      .then((gateway) => gateway?.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => fatal(logger, err, "shutdown failed"),
+      );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  if (process.send) process.on("disconnect", () => shutdown("parent disconnected"));
+  running = runGateway(config, logger).catch((err: unknown) => {
+    logger.error((err as Error).message);
+    process.exit(1);
+  });
+  await running;
+}
+
+function fatal(logger: Logger, err: unknown, what: string): never {
+  logger.fatal({ err }, what);
+  process.exit(1);
+}

@@ -1,0 +1,138 @@
+/**
+ * The gateway's Prometheus metrics (prom-client), named by Prometheus conventions: a
+ * `synapse_gateway_` prefix, base units (seconds), `_total` on counters. One registry per
+ * gateway instance, so two gateways in one process (tests) do not share counters.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: "synapse_gateway_requests_total",
+    help: "HTTP requests answered, by route, agent, action and status code.",
+    labelNames: ["route", "agent", "action", "status"],
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: "synapse_gateway_request_duration_seconds",
+    help: "Time from request to response (to the end of the stream for SSE), by route, agent, action and status.",
+    labelNames: ["route", "agent", "action", "status"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly overhead = new Histogram({
+    name: "synapse_gateway_overhead_seconds",
+    help: "Time spent in the gateway itself on unary requests, excluding the upstream call.",
+    labelNames: ["route"],
+    buckets: OVERHEAD_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly upstreamAttempts = new Counter({
+    name: "synapse_gateway_upstream_attempts_total",
+    help: "Calls to agent replicas, by agent, replica and outcome code.",
+    labelNames: ["agent", "replica", "outcome"],
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: "synapse_gateway_upstream_duration_seconds",
+    help: "Duration of calls to agent replicas, by agent and replica.",
+    labelNames: ["agent", "replica"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: "synapse_gateway_retries_total",
+    help: "Retries of failed upstream attempts, by agent and the code that caused them.",
+    labelNames: ["agent", "code"],
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: "synapse_gateway_breaker_state",
+    help: "Circuit breaker state per replica: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["agent", "replica"],
+    registers: [this.registry],
+  });
+
+  readonly breakerTransitions = new Counter({
+    name: "synapse_gateway_breaker_transitions_total",
+    help: "Circuit breaker state changes per replica, by the state entered.",
+    labelNames: ["agent", "replica", "state"],
+    registers: [this.registry],
+  });
+
+  readonly ejections = new Counter({
+    name: "synapse_gateway_ejections_total",
+    help: "Replicas ejected by passive outlier detection.",
+    labelNames: ["agent", "replica"],
+    registers: [this.registry],
+  });
+
+  readonly replicaUp = new Gauge({
+    name: "synapse_gateway_replica_up",
+    help: "1 when a replica is healthy and not ejected, else 0.",
+    labelNames: ["agent", "replica"],
+    registers: [this.registry],
+  });
+
+  readonly picks = new Counter({
+    name: "synapse_gateway_balancer_picks_total",
+    help: "Replicas picked by the load balancer, by agent, replica and strategy.",
+    labelNames: ["agent", "replica", "strategy"],
+    registers: [this.registry],
+  });
+
+  readonly poolConnections = new Gauge({
+    name: "synapse_gateway_pool_connections",
+    help: "Pooled connections per replica, by state (idle, busy, connecting).",
+    labelNames: ["agent", "replica", "state"],
+    registers: [this.registry],
+  });
+
+  readonly poolWaiters = new Gauge({
+    name: "synapse_gateway_pool_waiters",
+    help: "Calls waiting for a pooled connection, per replica.",
+    labelNames: ["agent", "replica"],
+    registers: [this.registry],
+  });
+
+  readonly fallbacks = new Counter({
+    name: "synapse_gateway_fallbacks_total",
+    help: "Answers not from a provider, by agent, action and kind (cache or rule).",
+    labelNames: ["agent", "action", "kind"],
+    registers: [this.registry],
+  });
+
+  readonly streamResumes = new Counter({
+    name: "synapse_gateway_stream_resumes_total",
+    help: "Streams resumed, by how (client: Last-Event-ID or /streams; upstream: continued on another replica).",
+    labelNames: ["by"],
+    registers: [this.registry],
+  });
+
+  readonly activeStreams = new Gauge({
+    name: "synapse_gateway_active_streams",
+    help: "Upstream streams running now.",
+    registers: [this.registry],
+  });
+
+  readonly tokens = new Counter({
+    name: "synapse_gateway_tokens_total",
+    help: "Tokens used, by agent, provider and direction (input or output).",
+    labelNames: ["agent", "provider", "direction"],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "synapse_gateway_" });
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The agent routes: the original's POST /api/v1/{agent}/{action} for each action, the generic
+ * POST /api/v1/agents/{agent}/{action}, and stream resume GET /api/v1/streams/{id}.
+ * Each answers JSON, or Server-Sent Events with `Accept: text/event-stream` or `"stream": true`.
+ */
+import {
+  ACTIONS_BY_AGENT,
+  type ActionName,
+  AGENTS,
+  type AgentName,
+  assertAgentAction,
+  SynapseError,
+} from "@synapse/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { GatewayContext } from "../context.js";
+import {
+  actionBodySchema,
+  agentResponseSchema,
+  errorResponseSchema,
+  genericBodySchema,
+  sseResponse,
+} from "../schemas.js";
+import { parseLastEventId, pipeEvents, SseWriter } from "../sse.js";
+
+type Body = Record<string, unknown> & { stream?: boolean };
+
+export function wantsStream(request: FastifyRequest, body: Body | undefined): boolean {
+  return body?.stream === true || (request.headers.accept ?? "").includes("text/event-stream");
+}
+
+export async function agentRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const responses = {
+    200: { ...agentResponseSchema, ...sseResponse },
+    "4xx": errorResponseSchema,
+    "5xx": errorResponseSchema,
+  };
+
+  for (const agent of AGENTS) {
+    for (const action of ACTIONS_BY_AGENT[agent]) {
+      app.post<{ Body: Body }>(
+        `/api/v1/${agent}/${action}`,
+        {
+          schema: {
+            tags: [agent],
+            summary: `${agent} ${action}`,
+            body: actionBodySchema(action),
+            response: responses,
+          },
+          config: { agent, action },
+        },
+        (request, reply) => runAction(ctx, agent, action, request, reply),
+      );
+    }
+  }
+
+  app.post<{ Body: Body; Params: { agent: string; action: string } }>(
+    "/api/v1/agents/:agent/:action",
+    {
+      schema: {
+        tags: ["agents"],
+        summary: "Any agent action by name",
+        params: {
+          type: "object",
+          properties: { agent: { type: "string" }, action: { type: "string" } },
+          required: ["agent", "action"],
+        },
+        body: genericBodySchema,
+        response: responses,
+      },
+    },
+    (request, reply) => {
+      const { agent, action } = assertAgentAction(request.params.agent, request.params.action);
+      return runAction(ctx, agent, action, request, reply);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after?: number } }>(
+    "/api/v1/streams/:id",
+    {
+      schema: {
+        tags: ["streams"],
+        summary: "Resume a stream: the chunks after `after` (or Last-Event-ID), then its live tail",
+        params: { type: "object", properties: { id: { type: "string", minLength: 1, maxLength: 200 } } },
+        querystring: { type: "object", properties: { after: { type: "integer", minimum: 0 } } },
+        response: { 200: sseResponse, "4xx": errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const last = parseLastEventId(request.headers["last-event-id"]);
+      const afterSeq = last?.streamId === request.params.id ? last.afterSeq : (request.query.after ?? 0);
+      ctx.metrics.streamResumes.inc({ by: "client" });
+      await sendStream(ctx, request, reply, request.params.id, afterSeq);
+    },
+  );
+}
+
+async function runAction(
+  ctx: GatewayContext,
+  agent: AgentName,
+  action: ActionName,
+  request: FastifyRequest<{ Body: Body }>,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const { stream, ...input } = request.body ?? {};
+  const agentRequest = { agent, action, input, requestId: request.id };
+  const deadline = Date.now() + ctx.config.gateway.timeoutMs;
+  const idempotencyKey = idempotencyKeyOf(request);
+  request.labels = { agent, action };
+
+  if (wantsStream(request, request.body)) {
+    const start = () => ctx.upstream.startStream(agentRequest, { deadline, requestId: request.id });
+    const streamId = idempotencyKey ? await ctx.idempotency.stream(idempotencyKey, start) : await start();
+    const last = parseLastEventId(request.headers["last-event-id"]);
+    const afterSeq = last?.streamId === streamId ? last.afterSeq : 0;
+    if (last?.streamId === streamId) ctx.metrics.streamResumes.inc({ by: "client" });
+    await sendStream(ctx, request, reply, streamId, afterSeq);
+    return reply;
+  }
+
+  const abort = abortOnClose(reply);
+  const started = performance.now();
+  const call = () =>
+    ctx.upstream.invoke(agentRequest, { signal: abort.signal, deadline, requestId: request.id });
+  try {
+    const response = idempotencyKey ? await ctx.idempotency.unary(idempotencyKey, call) : await call();
+    return { ...response, requestId: request.id };
+  } finally {
+    request.upstreamMs = performance.now() - started;
+    abort.dispose();
+  }
+}
+
+async function sendStream(
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  streamId: string,
+  afterSeq: number,
+): Promise<void> {
+  const abort = abortOnClose(reply);
+  // Read the first event before committing to a 200, so an unknown stream is a plain 404.
+  const events = ctx.upstream.readStream(streamId, afterSeq, abort.signal)[Symbol.asyncIterator]();
+  let first: IteratorResult<unknown>;
+  try {
+    first = await events.next();
+  } catch (err) {
+    abort.dispose();
+    throw err;
+  }
+  reply.hijack();
+  const sse = new SseWriter(
+    reply.raw,
+    { heartbeatMs: ctx.config.gateway.heartbeatMs },
+    { "x-stream-id": streamId },
+  );
+  const replay = (async function* () {
+    if (!first.done) yield first.value as never;
+    yield* { [Symbol.asyncIterator]: () => events };
+  })();
+  try {
+    await pipeEvents(replay, sse);
+  } finally {
+    abort.dispose();
+    // A hijacked reply skips Fastify's onResponse hook, so the stream is counted here.
+    const labels = {
+      route: request.routeOptions.url ?? "unmatched",
+      agent: request.labels?.agent ?? "",
+      action: request.labels?.action ?? "",
+      status: "200",
+    };
+    ctx.metrics.requests.inc(labels);
+    ctx.metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  }
+}
+
+/** An AbortController aborted when the client goes away before its response is finished. */
+function abortOnClose(reply: FastifyReply): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new SynapseError("CANCELLED", "The client went away."));
+  };
+  reply.raw.once("close", onClose);
+  return { signal: controller.signal, dispose: () => reply.raw.off("close", onClose) };
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers["idempotency-key"];
+  if (typeof key !== "string" || key === "") return undefined;
+  if (key.length > 200)
+    throw new SynapseError("INVALID_ARGUMENT", "Idempotency-Key is longer than 200 characters.");
+  return `${request.principal ?? "anonymous"}:${request.url}:${key}`;
+}

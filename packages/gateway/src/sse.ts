@@ -1,0 +1,89 @@
+/**
+ * Server-Sent Events: `id: streamId:seq` on every chunk, `retry:` once, heartbeat comments so
+ * proxies keep the connection, and backpressure (a slow client is waited for, not buffered).
+ */
+import { once } from "node:events";
+import type { ServerResponse } from "node:http";
+import { type StreamEvent, SynapseError } from "@synapse/core";
+
+export interface SseOptions {
+  /** Interval of `: ping` comments in milliseconds. */
+  heartbeatMs: number;
+  /** Reconnection delay suggested to the client in milliseconds. Defaults to 1 second. */
+  retryMs?: number;
+}
+
+export class SseWriter {
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly raw: ServerResponse,
+    options: SseOptions,
+    headers: Record<string, string> = {},
+  ) {
+    raw.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      ...headers,
+    });
+    raw.write(`retry: ${options.retryMs ?? 1000}\n\n`);
+    this.heartbeat = setInterval(() => this.raw.write(": ping\n\n"), options.heartbeatMs);
+    this.heartbeat.unref();
+    raw.on("close", () => this.stop());
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.raw.destroyed;
+  }
+
+  /** Writes one event; waits for the socket to drain when its buffer is full. */
+  async send(event: string, data: unknown, id?: string): Promise<void> {
+    if (this.isClosed) return;
+    const frame = `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (!this.raw.write(frame)) {
+      await Promise.race([once(this.raw, "drain"), once(this.raw, "close")]);
+    }
+  }
+
+  end(): void {
+    this.stop();
+    if (!this.raw.writableEnded) this.raw.end();
+  }
+
+  private stop(): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+  }
+}
+
+/** Writes a stream's events as SSE until the final event, an error, or the client leaving. */
+export async function pipeEvents(events: AsyncIterable<StreamEvent>, sse: SseWriter): Promise<void> {
+  try {
+    for await (const event of events) {
+      if (sse.isClosed) return;
+      if (event.type === "chunk") {
+        await sse.send("chunk", event, `${event.streamId}:${event.seq}`);
+      } else {
+        await sse.send("final", event, `${event.streamId}:${event.lastSeq}`);
+      }
+    }
+  } catch (err) {
+    const error = SynapseError.from(err);
+    await sse.send("error", { code: error.code, message: error.message });
+  } finally {
+    sse.end();
+  }
+}
+
+/** Parses a Last-Event-ID of the form `streamId:seq`; undefined when absent or malformed. */
+export function parseLastEventId(value: unknown): { streamId: string; afterSeq: number } | undefined {
+  if (typeof value !== "string") return undefined;
+  const at = value.lastIndexOf(":");
+  if (at <= 0) return undefined;
+  const seq = Number(value.slice(at + 1));
+  if (!Number.isInteger(seq) || seq < 0) return undefined;
+  return { streamId: value.slice(0, at), afterSeq: seq };
+}

@@ -1,0 +1,47 @@
+/**
+ * The innermost `Next` of the gateway's chain for one replica: takes a share of a pooled
+ * connection for the call (gRPC channel or JSON-RPC socket) and gives it back when the call — or,
+ * for a stream, its last event — is done.
+ */
+import type { Call, CallOutput, Next, StreamEvent } from "@synapse/core";
+import type { ConnectionPool } from "@synapse/transport";
+
+export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connection: C) => Next): Next {
+  const transports = new WeakMap<object, Next>();
+  const nextFor = (connection: C): Next => {
+    const key = connection as object;
+    let next = transports.get(key);
+    if (next === undefined) {
+      next = transportOf(connection);
+      transports.set(key, next);
+    }
+    return next;
+  };
+  const next = async (call: Call): Promise<CallOutput> => {
+    const lease = await pool.acquire();
+    let output: CallOutput;
+    try {
+      output = await nextFor(lease.connection)(call);
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    if (!output.stream) {
+      lease.release();
+      return output;
+    }
+    return { ...output, events: releasing(output.events, lease.release) };
+  };
+  return next as Next;
+}
+
+async function* releasing(
+  events: AsyncIterable<StreamEvent>,
+  release: () => void,
+): AsyncGenerator<StreamEvent> {
+  try {
+    yield* events;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The gateway's Upstream: every call goes metrics → checkpoint → fallback → retry (each attempt
+ * re-picks a replica through the agent's balancer, avoiding the ones that just failed) → circuit
+ * breaker (per replica) → adaptive timeout → call tracking (feeds the balancer) → pooled
+ * transport. Streams are recorded in the checkpoint store before any client sees a chunk, run to
+ * their end whoever listens, and are read back by seq for resume.
+ */
+import {
+  AGENTS,
+  type AgentName,
+  type AgentRequest,
+  type AgentResponse,
+  type Config,
+  chain,
+  type Logger,
+  newStreamId,
+  type StreamEvent,
+  SynapseError,
+  type TransportName,
+} from "@synapse/core";
+import {
+  type CheckpointStore,
+  type ResilienceOptionsInput,
+  ResilientClient,
+  resilienceOptionsFromConfig,
+} from "@synapse/resilience";
+import type { PoolOptions } from "@synapse/transport";
+import { trackCalls } from "../balancer/index.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { AgentHealth, Upstream, UpstreamOptions } from "../upstream.js";
+import { AgentReplicas } from "./agent-replicas.js";
+import { agentOf } from "./replica-addresses.js";
+import { attemptMetrics, wireMetrics } from "./upstream-metrics.js";
+
+export interface ResilientUpstreamOptions {
+  config: Config;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  checkpointStore: CheckpointStore;
+  /** Overrides the transport in config (gateway.transport). */
+  transport?: TransportName;
+  resilience?: ResilienceOptionsInput;
+  pool?: Partial<PoolOptions>;
+  healthIntervalMs?: number;
+}
+
+const BREAKER_STATE = { CLOSED: "closed", OPEN: "open", HALF_OPEN: "half_open" } as const;
+
+export class ResilientUpstream implements Upstream {
+  readonly client: ResilientClient;
+  readonly #agents = new Map<AgentName, AgentReplicas>();
+  /** Aborted on close: stops streams still running with no one to finish them for. */
+  readonly #shutdown = new AbortController();
+  readonly #options: ResilientUpstreamOptions;
+  readonly #observer: NodeJS.Timeout;
+
+  constructor(options: ResilientUpstreamOptions) {
+    this.#options = options;
+    const transport = options.transport ?? options.config.gateway.transport;
+    for (const agent of AGENTS) {
+      this.#agents.set(
+        agent,
+        new AgentReplicas({
+          agent,
+          config: options.config,
+          transport,
+          metrics: options.metrics,
+          logger: options.logger,
+          ...(options.pool === undefined ? {} : { pool: options.pool }),
+          ...(options.healthIntervalMs === undefined ? {} : { healthIntervalMs: options.healthIntervalMs }),
+        }),
+      );
+    }
+    const tracking = trackCalls((agent) => this.#agents.get(agent as AgentName)?.balancer);
+    const attempts = attemptMetrics(options.metrics);
+    this.client = new ResilientClient({
+      endpoints: {},
+      transportFor: (endpoint) => {
+        const replicas = this.#replicasOf(agentOf(endpoint));
+        return chain([tracking, attempts], (call) => replicas.transportTo(endpoint)(call));
+      },
+      pickEndpoint: (call, exclude) =>
+        this.#replicasOf(call.request.agent).balancer.pickEndpoint(call, exclude),
+      checkpointStore: options.checkpointStore,
+      options: options.resilience ?? resilienceOptionsFromConfig(options.config),
+    });
+    wireMetrics(
+      this.client.events,
+      options.metrics,
+      options.logger,
+      (agent) => this.#replicasOf(agent).balancer.strategyName,
+    );
+    this.#observer = setInterval(() => this.observe(), 5_000);
+    this.#observer.unref();
+  }
+
+  start(): void {
+    for (const replicas of this.#agents.values()) replicas.start();
+  }
+
+  /** Refreshes the gauges (pools, replica health, breaker states). */
+  observe(): void {
+    for (const replicas of this.#agents.values()) replicas.observe();
+    for (const [endpoint, state] of Object.entries(this.client.chain.breakers.states())) {
+      const value = state === "CLOSED" ? 0 : state === "HALF_OPEN" ? 1 : 2;
+      this.#options.metrics.breakerState.set({ agent: agentOf(endpoint), replica: endpoint }, value);
+    }
+  }
+
+  invoke(request: AgentRequest, options: UpstreamOptions): Promise<AgentResponse> {
+    return this.client.invoke(request.agent, request.action, request.input, {
+      signal: options.signal,
+      deadline: options.deadline,
+      requestId: options.requestId,
+      metadata: { "x-request-id": options.requestId },
+    });
+  }
+
+  async startStream(request: AgentRequest, options: Omit<UpstreamOptions, "signal">): Promise<string> {
+    const streamId = newStreamId();
+    const events = this.client.stream(request.agent, request.action, request.input, {
+      signal: this.#shutdown.signal,
+      deadline: options.deadline,
+      requestId: options.requestId,
+      streamId,
+      metadata: { "x-request-id": options.requestId },
+    });
+    // Starting the stream creates its log; the first event (or failure) says it is under way.
+    // The recording goes on in the checkpoint layer whether or not anyone reads it.
+    const iterator = events[Symbol.asyncIterator]();
+    this.#options.metrics.activeStreams.inc();
+    try {
+      await iterator.next();
+    } catch (err) {
+      this.#options.metrics.activeStreams.dec();
+      throw err;
+    }
+    void iterator.return?.(undefined);
+    void this.#whenDone(streamId);
+    return streamId;
+  }
+
+  readStream(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent> {
+    return this.client.resume(streamId, afterSeq, { signal });
+  }
+
+  health(): AgentHealth[] {
+    const breakers = this.client.chain.breakers.states();
+    return [...this.#agents.values()].map((replicas) => {
+      const status = new Map(replicas.balancer.status().map((s) => [s.id, s]));
+      return {
+        agent: replicas.agent,
+        replicas: replicas.replicas().map(({ address, description }) => {
+          const s = status.get(address.id);
+          return {
+            endpoint: address.id,
+            address: `${address.host}:${address.grpcPort}`,
+            healthy: s?.healthy ?? false,
+            ejected: s?.ejected ?? false,
+            breaker: BREAKER_STATE[breakers[address.id] ?? "CLOSED"],
+            provider: description?.provider ?? "unknown",
+            model: description?.model ?? "unknown",
+          };
+        }),
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#observer);
+    this.#shutdown.abort(new SynapseError("UNAVAILABLE", "The gateway is shutting down."));
+    await this.client.close();
+    await Promise.all([...this.#agents.values()].map((r) => r.close()));
+  }
+
+  #replicasOf(agent: string): AgentReplicas {
+    const replicas = this.#agents.get(agent as AgentName);
+    if (replicas === undefined) throw new SynapseError("NOT_FOUND", `Unknown agent "${agent}".`);
+    return replicas;
+  }
+
+  async #whenDone(streamId: string): Promise<void> {
+    try {
+      for await (const _ of this.client.resume(streamId, Number.MAX_SAFE_INTEGER)) {
+        // Only the end matters here.
+      }
+    } catch {
+      // The stream failed; its failure is in the store for readers.
+    } finally {
+      this.#options.metrics.activeStreams.dec();
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { hashText } from "@synapse/core";
+import OpenAI from "openai";
+import { type Cluster, readSse, startCluster } from "./helpers/cluster.js";
+
+let cluster: Cluster;
+
+before(async () => {
+  cluster = await startCluster({ env: { SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "2000" } });
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${cluster.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+interface Json {
+  [key: string]: unknown;
+}
+
+describe("gateway routes against real services", () => {
+  test("each of the original's agent routes answers with its result shape", async () => {
+    const cases: [string, unknown, (r: Json) => void][] = [
+      [
+        "/api/v1/claude/plan",
+        { task: "Build a todo CLI" },
+        (r) => assert.ok((r.steps as unknown[]).length >= 3),
+      ],
+      [
+        "/api/v1/claude/code",
+        { task: "Add a --json flag" },
+        (r) => assert.ok((r.files as unknown[]).length >= 1),
+      ],
+      ["/api/v1/gemini/analyze", { text: "eval(x) // TODO" }, (r) => assert.ok(Array.isArray(r.findings))],
+      [
+        "/api/v1/gemini/review",
+        { code: "function f(x) { eval(x) }" },
+        (r) => assert.match(String(r.verdict), /approve|request_changes/),
+      ],
+      ["/api/v1/codex/execute", { command: "echo hello" }, (r) => assert.ok(Array.isArray(r.commands))],
+    ];
+    for (const [path, body, check] of cases) {
+      const res = await post(path, body);
+      assert.equal(res.status, 200, path);
+      const json = (await res.json()) as Json;
+      assert.equal(json.provider, "sim");
+      assert.equal(typeof json.requestId, "string");
+      assert.equal(res.headers.get("x-request-id"), json.requestId);
+      check(json.result as Json);
+    }
+  });
+
+  test("the generic route serves any agent action; an unknown one is a 404", async () => {
+    const res = await post("/api/v1/agents/gemini/review", { diff: "+console.log(1)" });
+    assert.equal(res.status, 200);
+    const missing = await post("/api/v1/agents/gpt/plan", { task: "x" });
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: Json }).error.code, "NOT_FOUND");
+    const wrong = await post("/api/v1/agents/claude/execute", { command: "ls" });
+    assert.equal(wrong.status, 404);
+  });
+
+  test("bad input gets a 400 in one error shape, without internals", async () => {
+    const cases: [string, unknown][] = [
+      ["/api/v1/claude/plan", {}],
+      ["/api/v1/claude/plan", { task: "" }],
+      ["/api/v1/claude/plan", { task: "x", extra: 1 }],
+      ["/api/v1/claude/plan", "{not json"],
+      ["/api/v1/agents/gemini/review", {}],
+    ];
+    for (const [path, body] of cases) {
+      const res = await post(path, body);
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
+      const { error } = (await res.json()) as { error: Json };
+      assert.equal(error.code, "INVALID_ARGUMENT");
+      assert.doesNotMatch(String(error.message), /at \w+ \(|node_modules|\/work\//);
+    }
+    const big = await post("/api/v1/claude/plan", { task: "x".repeat(2_000_000) });
+    assert.equal(big.status, 400);
+    assert.match(((await big.json()) as { error: Json }).error.message as string, /SYNAPSE_BODY_LIMIT_BYTES/);
+    const unknown = await fetch(`${cluster.url}/api/v1/nothing`);
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: Json }).error.code, "NOT_FOUND");
+  });
+
+  test("SSE: chunks carry id streamId:seq, and the final hash matches the text", async () => {
+    const res = await post("/api/v1/claude/plan", { task: "Stream a plan" }, { accept: "text/event-stream" });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+    const streamId = res.headers.get("x-stream-id")!;
+    const events = await readSse(res);
+    const chunks = events.filter((e) => e.event === "chunk");
+    const final = events.at(-1)!;
+    assert.equal(final.event, "final");
+    for (const [i, c] of chunks.entries()) assert.equal(c.id, `${streamId}:${i + 1}`);
+    const text = chunks.map((c) => (c.data as { text: string }).text).join("");
+    assert.equal((final.data as Json).hash, hashText(text));
+    assert.equal((final.data as Json).lastSeq, chunks.length);
+  });
+
+  test("SSE resume with Last-Event-ID after a dropped connection: no gap, no duplicate", async () => {
+    const res = await post("/api/v1/claude/code", { task: "Write a long module", stream: true });
+    const streamId = res.headers.get("x-stream-id")!;
+    const head = await readSse(res, 5);
+    const last = head.at(-1)!;
+    assert.equal(last.id, `${streamId}:5`);
+    const resumed = await fetch(`${cluster.url}/api/v1/streams/${streamId}`, {
+      headers: { "last-event-id": last.id! },
+    });
+    assert.equal(resumed.status, 200);
+    const tail = await readSse(resumed);
+    const chunks = [...head, ...tail].filter((e) => e.event === "chunk");
+    assert.deepEqual(
+      chunks.map((c) => (c.data as { seq: number }).seq),
+      chunks.map((_, i) => i + 1),
+    );
+    const final = tail.at(-1)!;
+    assert.equal(final.event, "final");
+    assert.equal(
+      (final.data as Json).hash,
+      hashText(chunks.map((c) => (c.data as { text: string }).text).join("")),
+    );
+    const byQuery = await readSse(
+      await fetch(`${cluster.url}/api/v1/streams/${streamId}?after=${chunks.length - 1}`),
+    );
+    assert.deepEqual(
+      byQuery.map((e) => e.event),
+      ["chunk", "final"],
+    );
+    const gone = await fetch(`${cluster.url}/api/v1/streams/s_unknown`);
+    assert.equal(gone.status, 404);
+  });
+
+  test("an Idempotency-Key attaches a retried POST to the first stream or result", async () => {
+    const key = { "idempotency-key": `k-${Date.now()}` };
+    const a = await post("/api/v1/claude/plan", { task: "Once", stream: true }, key);
+    const b = await post("/api/v1/claude/plan", { task: "Once", stream: true }, key);
+    assert.equal(a.headers.get("x-stream-id"), b.headers.get("x-stream-id"));
+    await Promise.all([readSse(a), readSse(b)]);
+    const u1 = (await (await post("/api/v1/gemini/analyze", { text: "x" }, key)).json()) as Json;
+    const u2 = (await (await post("/api/v1/gemini/analyze", { text: "x" }, key)).json()) as Json;
+    assert.equal(u1.latencyMs, u2.latencyMs, "the second answer is the first one, not a new call");
+  });
+
+  test("health, liveness, readiness", async () => {
+    const res = await fetch(`${cluster.url}/health`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      status: string;
+      agents: Record<string, { healthy: number; replicas: Json[] }>;
+    };
+    assert.equal(body.status, "ok");
+    for (const agent of ["claude", "gemini", "codex"]) {
+      assert.equal(body.agents[agent]?.healthy, 1);
+      assert.equal(body.agents[agent]?.replicas[0]?.breaker, "closed");
+    }
+    assert.equal((await fetch(`${cluster.url}/health/live`)).status, 200);
+    assert.equal((await fetch(`${cluster.url}/health/ready`)).status, 200);
+  });
+
+  test("/metrics speaks the Prometheus text format with the gateway's series", async () => {
+    await post("/api/v1/claude/plan", { task: "count me" });
+    const res = await fetch(`${cluster.url}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    for (const name of [
+      "synapse_gateway_requests_total",
+      "synapse_gateway_request_duration_seconds_bucket",
+      "synapse_gateway_overhead_seconds_bucket",
+      "synapse_gateway_upstream_attempts_total",
+      "synapse_gateway_balancer_picks_total",
+      "synapse_gateway_tokens_total",
+      "synapse_gateway_process_cpu_seconds_total",
+    ]) {
+      assert.match(text, new RegExp(`^${name}`, "m"), name);
+    }
+    assert.match(
+      text,
+      /synapse_gateway_requests_total\{route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\}/,
+    );
+  });
+
+  test("the official openai client talks to /v1, streaming and not", async () => {
+    const client = new OpenAI({ baseURL: `${cluster.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const models = await client.models.list();
+    assert.ok(models.data.some((m) => m.id === "claude:code"));
+    const completion = await client.chat.completions.create({
+      model: "claude",
+      messages: [{ role: "user", content: "Build a todo CLI" }],
+    });
+    assert.match(completion.choices[0]?.message.content ?? "", /\S/);
+    assert.ok((completion.usage?.completion_tokens ?? 0) > 0);
+    const stream = await client.chat.completions.create({
+      model: "gemini:review",
+      messages: [{ role: "user", content: "function f(x) { eval(x) }" }],
+      stream: true,
+    });
+    let text = "";
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.match(text, /\S/);
+    assert.equal(finish, "stop");
+    await assert.rejects(
+      client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] }),
+      (e: unknown) => (e as { status?: number }).status === 404,
+    );
+  });
+
+  test("the OpenAPI document covers every route; /docs serves the page; workflow says 501", async () => {
+    const doc = (await (await fetch(`${cluster.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of [
+      "/api/v1/claude/plan",
+      "/api/v1/codex/execute",
+      "/api/v1/agents/{agent}/{action}",
+      "/api/v1/streams/{id}",
+      "/v1/chat/completions",
+      "/health",
+    ]) {
+      assert.ok(doc.paths[path], path);
+    }
+    const docs = await fetch(`${cluster.url}/docs`);
+    assert.equal(docs.status, 200);
+    const wf = await post("/api/v1/workflow", { task: "x" });
+    assert.equal(wf.status, 501);
+    assert.match(((await wf.json()) as { error: Json }).error.message as string, /one by one/);
+  });
+});
