@@ -270,6 +270,32 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_GATEWAY_STREAM_RETAIN_MS",
       "How long the gateway keeps a stream's checkpoints for resume after it ends.",
     ),
+    poolMin: int(1, "SYNAPSE_POOL_MIN", "Connections the gateway keeps open to each replica.", 0),
+    poolMax: int(4, "SYNAPSE_POOL_MAX", "Connections the gateway opens to one replica at most.", 1),
+    poolStreamsPerConnection: int(
+      100,
+      "SYNAPSE_POOL_CALLS_PER_CONNECTION",
+      "Calls sharing one pooled connection at most (HTTP/2 streams or JSON-RPC ids).",
+      1,
+    ),
+    poolAcquireTimeoutMs: int(
+      5_000,
+      "SYNAPSE_POOL_ACQUIRE_TIMEOUT_MS",
+      "How long a call waits for room in a full pool before RESOURCE_EXHAUSTED.",
+      1,
+    ),
+    poolIdleTimeoutMs: int(
+      60_000,
+      "SYNAPSE_POOL_IDLE_TIMEOUT_MS",
+      "Idle time after which a pooled connection above the minimum is closed.",
+      100,
+    ),
+    healthIntervalMs: int(
+      5_000,
+      "SYNAPSE_HEALTH_INTERVAL_MS",
+      "Interval of the gateway's active health checks.",
+      100,
+    ),
     idempotencyTtlMs: int(
       600_000,
       "SYNAPSE_IDEMPOTENCY_TTL_MS",

@@ -134,5 +134,11 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "synapse_gateway_" });
+    // prom-client also exports these gauges with a "_total" suffix, which Prometheus' naming
+    // rules reserve for counters (`promtool check metrics` flags them); the same numbers stay
+    // available without the suffix.
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
+      this.registry.removeSingleMetric(`synapse_gateway_nodejs_${name}`);
+    }
   }
 }

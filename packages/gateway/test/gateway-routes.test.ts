@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { hashText } from "@synapse/core";
 import OpenAI from "openai";
@@ -184,6 +185,15 @@ describe("gateway routes against real services", () => {
       text,
       /synapse_gateway_requests_total\{route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\}/,
     );
+    const lint = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+    assert.ok(!lint.error, "promtool not found: install Debian's prometheus package (.ci/run does)");
+    assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);
+    for (const agent of ["claude", "gemini", "codex"] as const) {
+      const service = await (await fetch(`http://127.0.0.1:${cluster.metricsPort(agent, 0)}/metrics`)).text();
+      assert.match(service, /^synapse_service_info\{/m);
+      const check = spawnSync("promtool", ["check", "metrics"], { input: service, encoding: "utf8" });
+      assert.equal(check.status, 0, `promtool check metrics (${agent}): ${check.stdout}${check.stderr}`);
+    }
   });
 
   test("the official openai client talks to /v1, streaming and not", async () => {

@@ -7,6 +7,12 @@ import type { AgentName } from "@synapse/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CallRecord } from "./call-scope.js";
 
+const NON_COUNTER_TOTALS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 /** Call-duration buckets, in seconds: from a cached sim answer to a long model stream. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -31,6 +37,10 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   const registry = new Registry();
   registry.setDefaultLabels({ agent: options.agent, replica: String(options.replica) });
   collectDefaultMetrics({ register: registry });
+  // prom-client also exports these gauges with a "_total" suffix, which Prometheus' naming rules
+  // reserve for counters (`promtool check metrics` flags them); the same numbers stay available
+  // without the suffix (nodejs_active_handles, …).
+  for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
   const calls = new Counter({
     name: "synapse_service_calls_total",
     help: "Calls answered by this service, by kind (invoke, stream, resume), action and result code.",

@@ -164,6 +164,7 @@ export class AgentReplicas {
         },
         poolOptions,
       );
+      void pool.warm();
       return { address, pool, probe, transport: pooledTransport(pool, grpcTransport) };
     }
     const pool = new ConnectionPool<JsonRpcClient>(
@@ -175,6 +176,7 @@ export class AgentReplicas {
       },
       poolOptions,
     );
+    void pool.warm();
     return { address, pool, probe, transport: pooledTransport(pool, jsonRpcTransport) };
   }
 

@@ -44,6 +44,18 @@ export interface ResilientUpstreamOptions {
   healthIntervalMs?: number;
 }
 
+/** The connection pool settings of the configuration (SYNAPSE_POOL_*). */
+export function poolOptionsFromConfig(config: Config): Partial<PoolOptions> {
+  const g = config.gateway;
+  return {
+    min: Math.min(g.poolMin, g.poolMax),
+    max: g.poolMax,
+    maxConcurrentPerConnection: g.poolStreamsPerConnection,
+    acquireTimeoutMs: g.poolAcquireTimeoutMs,
+    idleTimeoutMs: g.poolIdleTimeoutMs,
+  };
+}
+
 const BREAKER_STATE = { CLOSED: "closed", OPEN: "open", HALF_OPEN: "half_open" } as const;
 
 export class ResilientUpstream implements Upstream {
@@ -66,8 +78,8 @@ export class ResilientUpstream implements Upstream {
           transport,
           metrics: options.metrics,
           logger: options.logger,
-          ...(options.pool === undefined ? {} : { pool: options.pool }),
-          ...(options.healthIntervalMs === undefined ? {} : { healthIntervalMs: options.healthIntervalMs }),
+          pool: { ...poolOptionsFromConfig(options.config), ...options.pool },
+          healthIntervalMs: options.healthIntervalMs ?? options.config.gateway.healthIntervalMs,
         }),
       );
     }
