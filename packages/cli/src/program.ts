@@ -1,7 +1,9 @@
 /** The `synapse` command line: one subcommand per file under commands/. */
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { callCommand } from "./commands/call.js";
 import { configCommand } from "./commands/config.js";
+import { serviceCommand } from "./commands/service.js";
 import { servicesCommand } from "./commands/services.js";
 import { upCommand } from "./commands/up.js";
 
@@ -20,5 +22,7 @@ export function createProgram(): Command {
     .version(version())
     .addCommand(upCommand())
     .addCommand(servicesCommand())
+    .addCommand(serviceCommand())
+    .addCommand(callCommand())
     .addCommand(configCommand());
 }

@@ -41,6 +41,6 @@ describe("buildInput", () => {
   });
 
   test("no text and no --input says what to give", () => {
-    assert.throws(() => buildInput("analyze", undefined), invalid(/^Give the text as text/));
+    assert.throws(() => buildInput("analyze", undefined), invalid(/^Give the text as the text argument/));
   });
 });

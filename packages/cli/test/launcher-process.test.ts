@@ -3,55 +3,29 @@
  * signals, exit codes, the table, and what happens to the children when the launcher goes.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { cleanEnv, isAlive, LineWatcher, records, until } from "./processes.js";
+import { isAlive, records, until } from "./processes.js";
+import { type Running, startProcess } from "./running-process.js";
 
 const HOST = fileURLToPath(new URL("./fixtures/launcher-host.js", import.meta.url));
-
-const hosts: { proc: ChildProcess; spawned: () => number[] }[] = [];
+const started: Running[] = [];
 
 /** Whatever a failed test left running is killed, so one failure does not hang the run. */
 afterEach(() => {
-  for (const host of hosts.splice(0)) {
-    for (const pid of [...host.spawned(), host.proc.pid ?? 0]) if (isAlive(pid)) process.kill(pid, "SIGKILL");
-  }
+  for (const host of started.splice(0)) host.killAll();
 });
 
-function startHost(count: number, env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, [HOST, String(count)], {
-    env: cleanEnv({ SYNAPSE_LOG_FORMAT: "json", SYNAPSE_LOG_LEVEL: "debug", ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const stdout = new LineWatcher(proc.stdout);
-  const stderr = new LineWatcher(proc.stderr);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once("close", (code, signal) => resolve({ code, signal })),
-  );
-  /** Standard output without the children's plain lines (passed through as "[name] …"). */
-  const table = () => stdout.lines.filter((l) => !l.startsWith("["));
-  /** The pids in the table, once it is printed. */
-  const tablePids = async () => {
-    await stdout.waitFor((l) => l.startsWith(`claude#${count - 1} `), "the table");
-    return table()
-      .filter((l) => l.startsWith("claude#"))
-      .map((l) => Number(l.split(/\s+/)[1]));
-  };
-  /** Pids of every child the launcher spawned, from its debug log. */
-  const spawned = () =>
-    records(stderr.lines)
-      .filter((r) => typeof r.msg === "string" && r.msg.endsWith(" started") && r.proc === "launcher")
-      .map((r) => Number(r.pid));
-  const host = { proc, stdout, stderr, exited, table, tablePids, spawned };
-  hosts.push(host);
+function startHost(count: number, env: Record<string, string> = {}): Running {
+  const host = startProcess([HOST, String(count)], env);
+  started.push(host);
   return host;
 }
 
 describe("launcher process", () => {
   test("prints the table, and on SIGTERM stops every child and exits 0", async () => {
     const host = startHost(3);
-    const pids = await host.tablePids();
+    const pids = [...(await host.tablePids("claude#2")).values()];
     assert.equal(pids.length, 3);
     assert.deepEqual(host.table()[0]?.split(/\s{2,}/), [
       "process",
@@ -77,7 +51,7 @@ describe("launcher process", () => {
 
   test("SIGINT (Ctrl-C) stops everything too, exit 0", async () => {
     const host = startHost(2);
-    const pids = await host.tablePids();
+    const pids = [...(await host.tablePids("claude#1")).values()];
     host.proc.kill("SIGINT");
     assert.deepEqual(await host.exited, { code: 0, signal: null });
     for (const pid of pids) assert.ok(!isAlive(pid));
@@ -85,7 +59,7 @@ describe("launcher process", () => {
 
   test("when the launcher is killed with SIGKILL, its children exit by themselves", async () => {
     const host = startHost(2);
-    const pids = await host.tablePids();
+    const pids = [...(await host.tablePids("claude#1")).values()];
     host.proc.kill("SIGKILL");
     assert.equal((await host.exited).signal, "SIGKILL");
     await until(() => pids.every((pid) => !isAlive(pid)), "the orphaned children to exit");

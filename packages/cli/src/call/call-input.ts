@@ -45,7 +45,7 @@ export function buildInput(
   if (text === undefined) {
     throw new SynapseError(
       "INVALID_ARGUMENT",
-      `Give the ${TEXT_FIELD[action]} as text (e.g. synapse call <agent> ${action} "…"; "-" reads standard input) ` +
+      `Give the ${TEXT_FIELD[action]} as the text argument ("-" reads standard input), ` +
         "or the whole input with --input JSON.",
     );
   }

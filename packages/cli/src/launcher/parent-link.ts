@@ -13,8 +13,9 @@ export interface ParentLinkOptions {
 
 /**
  * When this process has an IPC channel (it was started by the launcher), stops it once that
- * channel disconnects: first with SIGTERM to itself, so the process's own SIGTERM handling
- * drains and exits 0; then, if that has not finished after `graceMs`, with exit code 1.
+ * channel disconnects: a process that already stops itself on "disconnect" (the agent service
+ * does) is left to do so, any other gets SIGTERM, which its own handling turns into a drain and
+ * exit 0. Either way, if it is still running `graceMs` later, it exits with code 1.
  * Returns false, doing nothing, when there is no channel.
  */
 export function exitOnParentDisconnect(options: ParentLinkOptions = {}): boolean {
@@ -24,7 +25,9 @@ export function exitOnParentDisconnect(options: ParentLinkOptions = {}): boolean
     const force = setTimeout(() => process.exit(1), graceMs);
     // The timer is a last resort: it must not be what keeps a drained process alive.
     force.unref();
-    process.kill(process.pid, "SIGTERM");
+    // This listener is gone by now (once), so any left are the process's own way of stopping;
+    // a SIGTERM on top would count as a second signal, which cuts a drain short.
+    if (process.listenerCount("disconnect") === 0) process.kill(process.pid, "SIGTERM");
   });
   // Listening for "disconnect" refs the channel; unref it so that a process that has finished
   // everything else (e.g. drained after SIGTERM) can still exit on its own.

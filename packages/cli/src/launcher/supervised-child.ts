@@ -146,7 +146,8 @@ export class SupervisedChild {
     this.options.backoff.up();
     const pid = proc.pid ?? 0;
     this.emit({ type: "ready", name: this.spec.name, pid, ports: this.ports });
-    this.options.logger.info({ child: this.spec.name, pid, ports: this.ports }, `${this.spec.name} ready`);
+    // debug: the child logs its own ready line, and the launcher prints the table.
+    this.options.logger.debug({ child: this.spec.name, pid, ports: this.ports }, `${this.spec.name} ready`);
     this.firstStart?.resolve();
     this.firstStart = undefined;
   }

@@ -1,0 +1,42 @@
+/**
+ * Ports for real services in tests. Replica i adds 10·i to each base port, so the bases of the
+ * three agents' gRPC, TCP and metrics ports sit in one block of ten (offsets 0–8) and replicas
+ * take the next blocks; a block is used only if every port in it is free right now.
+ */
+import { createServer } from "node:net";
+import { AGENTS } from "@synapse/core";
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** SYNAPSE_<AGENT>_{GRPC,TCP,METRICS}_PORT for free ports with room for `replicas` replicas. */
+export async function freePortEnv(replicas = 1): Promise<Record<string, string>> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + 10 * Math.floor(Math.random() * 4_000);
+    const ports = Array.from({ length: 10 * replicas }, (_, i) => base + i);
+    const free = await Promise.all(ports.map(isFree));
+    if (!free.every(Boolean)) continue;
+    const env: Record<string, string> = {};
+    AGENTS.forEach((agent, i) => {
+      const A = agent.toUpperCase();
+      env[`SYNAPSE_${A}_TCP_PORT`] = String(base + i);
+      env[`SYNAPSE_${A}_GRPC_PORT`] = String(base + 3 + i);
+      env[`SYNAPSE_${A}_METRICS_PORT`] = String(base + 6 + i);
+    });
+    return env;
+  }
+  throw new Error("no free block of ports found");
+}
+
+/** The sim with no latency, so calls in tests take milliseconds. */
+export const FAST_SIM: Record<string, string> = Object.fromEntries(
+  AGENTS.flatMap((agent) => [
+    [`SYNAPSE_${agent.toUpperCase()}_SIM_TTFT_MS`, "0"],
+    [`SYNAPSE_${agent.toUpperCase()}_SIM_TOKENS_PER_SECOND`, "0"],
+  ]),
+);
