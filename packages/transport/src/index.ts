@@ -1,1 +1,2 @@
 export * from "./grpc/index.js";
+export * from "./jsonrpc/index.js";

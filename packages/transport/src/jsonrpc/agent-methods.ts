@@ -1,0 +1,64 @@
+/**
+ * The agent methods, served from an AgentHandler. They are ordinary registrations on the server,
+ * so the protocol layer knows nothing about agents.
+ */
+import type { AgentHandler, CallContext, StreamEvent } from "@synapse/core";
+import { SynapseError } from "@synapse/core";
+import { parseInvokeParams, parseResumeParams } from "./agent-params.js";
+import { type ChunkParams, JSONRPC_METHODS, type StreamFinalResult } from "./agent-wire.js";
+import type { JsonRpcMethod, JsonRpcMethodContext } from "./method.js";
+
+export interface JsonRpcMethodRegistry {
+  method(name: string, fn: JsonRpcMethod): unknown;
+}
+
+/** Registers agent.invoke, agent.stream, agent.resume, agent.describe and health.check. */
+export function registerAgentMethods(registry: JsonRpcMethodRegistry, handler: AgentHandler): void {
+  registry.method(JSONRPC_METHODS.invoke, (params, ctx) => {
+    const p = parseInvokeParams(params, JSONRPC_METHODS.invoke);
+    return handler.invoke(p.request, callContext(ctx, p));
+  });
+  registry.method(JSONRPC_METHODS.stream, (params, ctx) => {
+    const p = parseInvokeParams(params, JSONRPC_METHODS.stream);
+    return pipeStream(handler.stream(p.request, callContext(ctx, p)), ctx);
+  });
+  registry.method(JSONRPC_METHODS.resume, (params, ctx) => {
+    const p = parseResumeParams(params);
+    return pipeStream(handler.resume(p.streamId, p.afterSeq, callContext(ctx, p)), ctx);
+  });
+  registry.method(JSONRPC_METHODS.describe, () => handler.describe());
+  registry.method(JSONRPC_METHODS.health, () => ({ status: handler.health() }));
+}
+
+function callContext(
+  ctx: JsonRpcMethodContext,
+  p: { timeoutMs: number | undefined; metadata: Record<string, string> },
+): CallContext {
+  const deadline = p.timeoutMs === undefined ? undefined : ctx.setTimeout(p.timeoutMs);
+  return { signal: ctx.signal, deadline, metadata: p.metadata };
+}
+
+/**
+ * Sends each chunk as an `agent.chunk` notification and answers with the final event. Waits for
+ * the socket to drain when its buffer is full, so a slow reader slows the stream instead of
+ * filling the server's memory.
+ */
+async function pipeStream(
+  events: AsyncIterable<StreamEvent>,
+  ctx: JsonRpcMethodContext,
+): Promise<StreamFinalResult> {
+  const id = ctx.id ?? null;
+  for await (const event of events) {
+    // Leaving the loop calls the iterator's return(), which stops the handler's stream.
+    if (ctx.signal.aborted) break;
+    if (event.type === "chunk") {
+      const params: ChunkParams = { id, streamId: event.streamId, seq: event.seq, text: event.text };
+      const full = ctx.notify(JSONRPC_METHODS.chunk, params);
+      if (full !== undefined) await full;
+    } else {
+      return { streamId: event.streamId, lastSeq: event.lastSeq, hash: event.hash, response: event.response };
+    }
+  }
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  throw new SynapseError("INTERNAL", "The agent's stream ended without a final event; retry the call.");
+}

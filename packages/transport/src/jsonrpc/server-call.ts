@@ -1,0 +1,30 @@
+/** One running method call on a server connection; it is the method's JsonRpcMethodContext. */
+import type { JsonRpcMethodContext } from "./method.js";
+import type { JsonRpcId, JsonRpcResponse } from "./protocol.js";
+import type { ServerConnection } from "./server-connection.js";
+
+export class ServerCall implements JsonRpcMethodContext {
+  readonly controller = new AbortController();
+  /** Answered (or, for a notification, finished); later outcomes are ignored. */
+  done = false;
+  cancelTimer: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: ServerConnection,
+    readonly id: JsonRpcId | undefined,
+    readonly respond: (response: JsonRpcResponse) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  setTimeout(timeoutMs: number): number {
+    return this.connection.armDeadline(this, timeoutMs);
+  }
+
+  notify(method: string, params: unknown): Promise<void> | undefined {
+    // Once answered (or aborted), nothing more goes out for this call.
+    return this.done ? undefined : this.connection.notify(method, params);
+  }
+}
