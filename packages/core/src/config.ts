@@ -302,6 +302,59 @@ export const CONFIG_SCHEMA = {
       "How long an Idempotency-Key stays attached to its stream or result.",
     ),
   },
+  workflow: {
+    maxConcurrentRuns: int(
+      8,
+      "SYNAPSE_WORKFLOW_MAX_CONCURRENT_RUNS",
+      "Workflow runs executing at once in one gateway; more are refused with RESOURCE_EXHAUSTED (429).",
+      1,
+    ),
+    maxSteps: int(
+      50,
+      "SYNAPSE_WORKFLOW_MAX_STEPS",
+      "Step executions one workflow run may make, loop rounds included; the run fails past it.",
+      1,
+    ),
+    maxReviewRounds: int(
+      3,
+      "SYNAPSE_WORKFLOW_MAX_REVIEW_ROUNDS",
+      "Times a workflow loop (the review loop) may go back at most; custom maxRounds may not exceed it.",
+      0,
+      100,
+    ),
+    deadlineMs: int(
+      1_800_000,
+      "SYNAPSE_WORKFLOW_DEADLINE_MS",
+      "Overall deadline of a workflow run in milliseconds, approval waits included; the run fails past it.",
+      1,
+    ),
+    stepTimeoutMs: int(
+      300_000,
+      "SYNAPSE_WORKFLOW_STEP_TIMEOUT_MS",
+      "Deadline of one workflow step's agent call in milliseconds, unless the step sets timeoutMs.",
+      1,
+    ),
+    requireApproval: bool(
+      false,
+      "SYNAPSE_WORKFLOW_REQUIRE_APPROVAL",
+      "Workflow runs wait for POST …/approve before each execute step (a run may also ask with approval: true).",
+    ),
+    checkpointer: oneOf(
+      ["sqlite", "postgres"],
+      "sqlite",
+      "SYNAPSE_WORKFLOW_CHECKPOINTER",
+      "Where workflow checkpoints and run history live: <dataDir>/workflows.sqlite, or Postgres.",
+    ),
+    postgresUrl: secret(
+      "SYNAPSE_WORKFLOW_POSTGRES_URL",
+      "Postgres connection URL for the postgres workflow checkpointer, e.g. postgres://user:pass@host:5432/db.",
+    ),
+    definitionsDir: str(
+      "",
+      "SYNAPSE_WORKFLOW_DEFINITIONS_DIR",
+      "Directory of custom workflow definitions (*.yaml, *.yml, *.json) loaded at start-up; empty means none.",
+    ),
+  },
   executor: {
     allowedPrograms: list(
       [
