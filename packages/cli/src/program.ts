@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { callCommand } from "./commands/call.js";
 import { configCommand } from "./commands/config.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { serviceCommand } from "./commands/service.js";
 import { servicesCommand } from "./commands/services.js";
 import { upCommand } from "./commands/up.js";
@@ -23,6 +24,7 @@ export function createProgram(): Command {
     .addCommand(upCommand())
     .addCommand(servicesCommand())
     .addCommand(serviceCommand())
+    .addCommand(gatewayCommand())
     .addCommand(callCommand())
     .addCommand(configCommand());
 }

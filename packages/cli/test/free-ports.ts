@@ -1,7 +1,7 @@
 /**
  * Ports for real services in tests. Replica i adds 10·i to each base port, so the bases of the
- * three agents' gRPC, TCP and metrics ports sit in one block of ten (offsets 0–8) and replicas
- * take the next blocks; a block is used only if every port in it is free right now.
+ * three agents' gRPC, TCP and metrics ports sit in one block of ten (offsets 0–8, the gateway 9)
+ * and replicas take the next blocks; a block is used only if every port in it is free right now.
  */
 import { createServer } from "node:net";
 import { AGENTS } from "@synapse/core";
@@ -14,7 +14,10 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** SYNAPSE_<AGENT>_{GRPC,TCP,METRICS}_PORT for free ports with room for `replicas` replicas. */
+/**
+ * SYNAPSE_<AGENT>_{GRPC,TCP,METRICS}_PORT for free ports with room for `replicas` replicas, and
+ * SYNAPSE_GATEWAY_PORT.
+ */
 export async function freePortEnv(replicas = 1): Promise<Record<string, string>> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + 10 * Math.floor(Math.random() * 4_000);
@@ -28,6 +31,7 @@ export async function freePortEnv(replicas = 1): Promise<Record<string, string>>
       env[`SYNAPSE_${A}_GRPC_PORT`] = String(base + 3 + i);
       env[`SYNAPSE_${A}_METRICS_PORT`] = String(base + 6 + i);
     });
+    env.SYNAPSE_GATEWAY_PORT = String(base + 9);
     return env;
   }
   throw new Error("no free block of ports found");

@@ -31,13 +31,14 @@ export function harness(
   count: number,
   fixtureEnv: Record<string, string> = {},
   overrides: Partial<LauncherOptions> & { clock?: Clock } = {},
+  specs: ChildSpec[] = fakeSpecs(count),
 ): Harness {
   const events: LauncherEvent[] = [];
   const logs: string[] = [];
   let waiters: { test: (e: LauncherEvent) => boolean; resolve: (e: LauncherEvent) => void }[] = [];
   const destination = { write: (s: string) => void logs.push(...s.split("\n").filter(Boolean)) };
   const stdout = new PassThrough({ encoding: "utf8" });
-  const launcher = new Launcher(fakeSpecs(count), {
+  const launcher = new Launcher(specs, {
     readyTimeoutMs: 15_000,
     restartInitialMs: 20,
     restartMaxMs: 1_000,

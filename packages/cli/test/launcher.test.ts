@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { isSynapseError } from "@synapse/core";
 import type { LauncherEvent } from "../src/launcher/supervised-child.js";
 import { FakeClock } from "./fake-clock.js";
-import { harness } from "./launcher-harness.js";
+import { fakeSpecs, harness } from "./launcher-harness.js";
 import { isAlive, until } from "./processes.js";
 
 type Of<K extends LauncherEvent["type"]> = Extract<LauncherEvent, { type: K }>;
@@ -154,6 +154,17 @@ describe("Launcher", () => {
     assert.equal(h.events.find(is("exited", "claude#0"))?.signal, null, "claude#0 exited by itself");
     assert.equal(h.events.find(is("exited", "claude#1"))?.signal, "SIGKILL");
     assert.ok(h.logs.some((l) => l.includes("claude#1 did not exit within 300 ms of SIGTERM; killing it")));
+  });
+
+  test("children marked stopsFirst are gone before the others are asked to stop", async () => {
+    const specs = fakeSpecs(3).map((spec, i) => (i === 1 ? { ...spec, stopsFirst: true } : spec));
+    // The front child holds out until SIGKILL, so a simultaneous stop would see the others go first.
+    const h = harness(3, { FIXTURE_IGNORE_TERM: "claude#1" }, { stopTimeoutMs: 300 }, specs);
+    await h.launcher.start();
+    await h.launcher.stop();
+    const exits = h.events.flatMap((e) => (e.type === "exited" ? [e.name] : []));
+    assert.equal(exits[0], "claude#1");
+    assert.deepEqual([...exits].sort(), ["claude#0", "claude#1", "claude#2"]);
   });
 
   test("each child log line is printed once, naming its process once; plain lines get the name as prefix", async () => {

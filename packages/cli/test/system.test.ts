@@ -4,6 +4,9 @@
  * stopped service, and a clean stop.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { hashText, type StreamEvent } from "@synapse/core";
 import { FAST_SIM, freePortEnv } from "./free-ports.js";
@@ -17,17 +20,27 @@ describe("synapse up and call, with real services", () => {
   let env: Record<string, string>;
   let up: Running;
   let pids: Map<string, number>;
+  const dataDir = mkdtempSync(join(tmpdir(), "synapse-cli-test-"));
 
   before(async () => {
-    env = { ...(await freePortEnv(2)), ...FAST_SIM, SYNAPSE_CLAUDE_REPLICAS: "2", SYNAPSE_LOG_LEVEL: "info" };
+    env = {
+      ...(await freePortEnv(2)),
+      ...FAST_SIM,
+      SYNAPSE_CLAUDE_REPLICAS: "2",
+      SYNAPSE_LOG_LEVEL: "info",
+      SYNAPSE_DATA_DIR: dataDir,
+    };
     up = startProcess([SYNAPSE_BIN, "up"], env);
-    pids = await up.tablePids("codex#0");
+    pids = await up.tablePids("gateway");
   });
 
-  after(() => up.killAll());
+  after(() => {
+    up.killAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
-  test("starts every replica and prints where each listens", () => {
-    assert.deepEqual([...pids.keys()], ["claude#0", "claude#1", "gemini#0", "codex#0"]);
+  test("starts every replica and the gateway, and prints where each listens", async () => {
+    assert.deepEqual([...pids.keys()], ["claude#0", "claude#1", "gemini#0", "codex#0", "gateway"]);
     const claude1 = up.table().find((l) => l.startsWith("claude#1 "));
     const port = (name: string, offset = 10) => `127.0.0.1:${Number(env[name]) + offset}`;
     assert.deepEqual(claude1?.split(/\s+/).slice(2), [
@@ -36,7 +49,17 @@ describe("synapse up and call, with real services", () => {
       `http://${port("SYNAPSE_CLAUDE_METRICS_PORT")}/metrics`,
       `http://${port("SYNAPSE_CLAUDE_METRICS_PORT")}/health`,
     ]);
+    const gateway = `http://127.0.0.1:${env.SYNAPSE_GATEWAY_PORT}`;
+    assert.deepEqual(up.table().at(-1)?.split(/\s+/).slice(2), [
+      "-",
+      "-",
+      `${gateway}/metrics`,
+      `${gateway}/health`,
+    ]);
     for (const pid of pids.values()) assert.ok(isAlive(pid));
+    const health = await fetch(`${gateway}/health`);
+    assert.equal(health.status, 200, "the gateway reaches every service");
+    await health.body?.cancel();
   });
 
   for (const transport of ["grpc", "tcp"]) {
@@ -139,13 +162,18 @@ describe("synapse up and call, with real services", () => {
     assert.equal(code, 0, stderr);
   });
 
-  test("SIGTERM stops every service and exits 0", async () => {
+  test("SIGTERM stops every process, the gateway first, and exits 0", async () => {
     const all = records(up.stderr.lines)
       .filter((r) => r.proc === "launcher" && typeof r.pid === "number")
       .map((r) => Number(r.pid));
     up.proc.kill("SIGTERM");
     assert.deepEqual(await up.exited, { code: 0, signal: null });
     for (const pid of new Set([...pids.values(), ...all])) assert.ok(!isAlive(pid), `pid ${pid} is gone`);
+    const stopped = records(up.stderr.lines)
+      .filter((r) => r.proc === "launcher" && / stopped \(/.test(String(r.msg)))
+      .map((r) => r.child);
+    assert.equal(stopped[0], "gateway");
+    assert.equal(stopped.length, 5);
   });
 
   test("a call to a stopped service: UNAVAILABLE with a hint, exit 1", async () => {

@@ -18,6 +18,8 @@ export interface ChildSpec {
   args: readonly string[];
   /** Where the configuration says it will listen; replaced by what the child reports when ready. */
   ports?: ListenPorts;
+  /** Stopped, and gone, before the others are asked to stop (a front end such as the gateway). */
+  stopsFirst?: boolean;
 }
 
 export interface ReadyMessage {

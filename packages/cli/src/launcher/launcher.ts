@@ -97,9 +97,15 @@ export class Launcher {
     return this.status();
   }
 
-  /** Stops every child (SIGTERM, then SIGKILL after the stop timeout). Idempotent; resolves when all are gone. */
+  /**
+   * Stops every child (SIGTERM, then SIGKILL after the stop timeout): those marked `stopsFirst`,
+   * then the rest. Idempotent; resolves when all are gone.
+   */
   stop(): Promise<void> {
-    this.stopping ??= Promise.all(this.children.map((child) => child.stop())).then(() => {});
+    const stopAll = (children: SupervisedChild[]) => Promise.all(children.map((child) => child.stop()));
+    this.stopping ??= stopAll(this.children.filter((c) => c.spec.stopsFirst === true))
+      .then(() => stopAll(this.children.filter((c) => c.spec.stopsFirst !== true)))
+      .then(() => {});
     return this.stopping;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Which processes the launcher runs: the agent services, `<agent>.replicas` of each (or a given
- * count), each as `node bin/synapse.js service <agent> --replica i`.
+ * count), each as `node bin/synapse.js service <agent> --replica i`, and for `up` the gateway
+ * (`node bin/synapse.js gateway`).
  */
 import { fileURLToPath } from "node:url";
 import { AGENTS, type AgentName, type Config, replicaPorts } from "@synapse/core";
@@ -30,10 +31,12 @@ export function planServices(
 }
 
 /**
- * Everything `synapse up` runs. This is the one place the gateway joins once it exists: append
- * `{ name: "gateway", args: [bin, "gateway"], ports: { http: config.gateway.port } }` after the
- * services (it reports `ready` over IPC like they do).
+ * Everything `synapse up` runs: the services, then the gateway in front of them. The gateway
+ * stops first, so requests it is still answering can reach services that are not yet draining.
  */
 export function planSystem(config: Config, bin: string = SYNAPSE_BIN): ChildSpec[] {
-  return planServices(config, AGENTS, undefined, bin);
+  return [
+    ...planServices(config, AGENTS, undefined, bin),
+    { name: "gateway", args: [bin, "gateway"], ports: { http: config.gateway.port }, stopsFirst: true },
+  ];
 }
