@@ -15,9 +15,10 @@ export interface CreateProviderOptions {
 }
 
 /**
- * The provider `name` with the agent's settings. Today that is `sim` (pace from `<agent>.sim.ttftMs`
- * and `tokensPerSecond`, faults from `<agent>.sim.*` when `options.faults` is not false).
- * Throws INVALID_ARGUMENT for a provider this build does not know.
+ * The sim provider with the agent's settings (pace from `<agent>.sim.ttftMs` and
+ * `tokensPerSecond`, faults from `<agent>.sim.*` when `options.faults` is not false). The real
+ * providers answer through roles: see `createLlmClient` here and `createAgentProvider` in
+ * @synapse/agents. Throws INVALID_ARGUMENT for any other name.
  */
 export function createProvider(
   name: string,
@@ -47,7 +48,9 @@ export function createProvider(
     default:
       throw new SynapseError(
         "INVALID_ARGUMENT",
-        `Unknown provider "${name}". Providers: ${PROVIDERS.join(", ")}.`,
+        (PROVIDERS as readonly string[]).includes(name)
+          ? `Provider "${name}" answers through the agents' roles; build it with createAgentProvider (@synapse/agents).`
+          : `Unknown provider "${name}". Providers: ${PROVIDERS.join(", ")}.`,
       );
   }
 }

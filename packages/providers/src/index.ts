@@ -1,5 +1,48 @@
 export { abortError, throwIfAborted, untilAborted } from "./abort.js";
+export {
+  AiSdkClient,
+  type AiSdkClientOptions,
+  API_VENDORS,
+  type ApiVendor,
+  createPooledFetch,
+  DEFAULT_MODELS,
+  type ErrorHints,
+  mapAiSdkError,
+  type PooledFetch,
+  type PooledFetchOptions,
+} from "./ai-sdk/index.js";
+export {
+  CLI_VENDORS,
+  ClaudeEvents,
+  CliClient,
+  type CliClientOptions,
+  type CliEvent,
+  type CliEventReader,
+  type CliVendor,
+  COMMON_CLI_ENV,
+  CodexEvents,
+  cliEnvironment,
+  GeminiEvents,
+} from "./cli/index.js";
 export { type CreateProviderOptions, createProvider } from "./factory.js";
+export { codeForHttpStatus, MAX_RETRY_AFTER_MS, retryAfterMs, scrub } from "./http-errors.js";
+export {
+  collect,
+  type LlmAnswer,
+  type LlmClient,
+  type LlmEvent,
+  type LlmRequest,
+  NO_USAGE,
+  type StructuredOutput,
+} from "./llm.js";
+export {
+  AUTO_VENDOR,
+  createLlmClient,
+  type LlmClientOptions,
+  type LlmProviderName,
+  type ResolvedProvider,
+  resolveProvider,
+} from "./llm-factory.js";
 export {
   type Completion,
   type Continuation,

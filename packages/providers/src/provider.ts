@@ -41,6 +41,11 @@ export interface Provider {
    * (before or between events).
    */
   stream(call: ProviderCall): AsyncIterable<ProviderEvent>;
+  /**
+   * Answers one call whole, when the provider has a cheaper way than streaming (a vendor API's
+   * non-streaming call). Optional: `complete()` drains `stream` when it is absent.
+   */
+  complete?(call: ProviderCall): Promise<Completion>;
 }
 
 /** A whole answer: the concatenated text, the result and the usage. */
@@ -50,8 +55,9 @@ export interface Completion {
   usage: Usage;
 }
 
-/** Runs a call to the end and gathers its events into one answer. */
+/** Runs a call to the end: the provider's own `complete` when it has one, else its stream gathered. */
 export async function complete(provider: Provider, call: ProviderCall): Promise<Completion> {
+  if (provider.complete) return provider.complete(call);
   let text = "";
   for await (const event of provider.stream(call)) {
     if (event.type === "text") text += event.text;
