@@ -139,13 +139,16 @@ describe("JSON-RPC client: calls", () => {
   test("a timeout rejects with DEADLINE_EXCEEDED and cancels the call on the server", T, async (t) => {
     const clock = new FakeClock(Date.now());
     const { client, handler } = await setup(t, {}, { clock });
-    const call = client.invoke(plan({ block: true }, { requestId: "slow" }), { timeoutMs: 1000 });
+    // Long enough that the server's own (real) deadline cannot be what stops the handler below.
+    const timeoutMs = 600_000;
+    const call = client.invoke(plan({ block: true }, { requestId: "slow" }), { timeoutMs });
     const ctx = await handler.started("slow");
     assert.ok(ctx.deadline !== undefined, "the timeout travels to the server as its deadline");
-    clock.advance(999);
+    clock.advance(timeoutMs - 1);
+    assert.equal(ctx.signal.aborted, false);
     clock.advance(1);
     await rejectsWith(call, "DEADLINE_EXCEEDED");
-    await handler.ended("slow");
+    await handler.ended("slow"); // stopped by the client's $/cancel
     assert.equal(ctx.signal.aborted, true);
     await rejectsWith(client.invoke(plan({}), { deadline: clock.now() - 1 }), "DEADLINE_EXCEEDED");
   });

@@ -111,6 +111,14 @@ describe("error conversion", () => {
     assert.deepEqual(back.details, { q: 1 });
   });
 
+  test("data.code wins over the JSON-RPC code", () => {
+    assert.equal(
+      synapseFromJsonRpc({ code: -32603, message: "x", data: { code: "DATA_LOSS" } }).code,
+      "DATA_LOSS",
+    );
+    assert.equal(synapseFromJsonRpc({ code: -32603, message: "x", data: { code: "NOPE" } }).code, "INTERNAL");
+  });
+
   test("without data.code the JSON-RPC code decides; a standard error keeps its reason", () => {
     assert.equal(synapseFromJsonRpc({ code: -32601, message: "Method not found" }).code, "UNIMPLEMENTED");
     assert.equal(synapseFromJsonRpc({ code: -32014, message: "x" }).code, "UNAVAILABLE");

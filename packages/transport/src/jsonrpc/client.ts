@@ -12,13 +12,21 @@ import {
   type Logger,
   type ServiceDescription,
   type StreamEvent,
-  type StreamFinal,
   SynapseError,
   systemClock,
 } from "@synapse/core";
 import { JSONRPC_METHODS, MAX_TIMEOUT_MS } from "./agent-wire.js";
 import { ClientCall } from "./client-call.js";
 import { ClientConnection } from "./client-connection.js";
+import {
+  abortError,
+  deadlineError,
+  deadlineOf,
+  expectObject,
+  invokeParams,
+  malformed,
+  toFinal,
+} from "./client-messages.js";
 import { type JsonRpcParams, toLine } from "./protocol.js";
 
 /** Longest line the client accepts from a server, in bytes: 64 MiB (answers can carry whole files). */
@@ -198,72 +206,7 @@ export class JsonRpcClient {
   }
 }
 
-function invokeParams(request: AgentRequest, opts: JsonRpcCallOptions): Record<string, unknown> {
-  // Undefined members are left out by JSON.stringify.
-  return {
-    agent: request.agent,
-    action: request.action,
-    input: request.input,
-    requestId: request.requestId,
-    streamId: request.streamId,
-    continuation: request.continuation,
-    metadata: opts.metadata,
-  };
-}
-
-function deadlineOf(opts: JsonRpcCallOptions, clock: Clock): number | undefined {
-  const { deadline, timeoutMs } = opts;
-  if (timeoutMs === undefined || Number.isNaN(timeoutMs)) return deadline;
-  const relative = clock.now() + timeoutMs;
-  return deadline === undefined ? relative : Math.min(deadline, relative);
-}
-
 function failed(call: ClientCall, error: SynapseError): ClientCall {
   call.answered(error, undefined);
   return call;
-}
-
-function abortError(signal: AbortSignal): SynapseError {
-  return signal.reason instanceof SynapseError
-    ? signal.reason
-    : new SynapseError("CANCELLED", "The call was cancelled.", { cause: signal.reason });
-}
-
-function deadlineError(): SynapseError {
-  return new SynapseError(
-    "DEADLINE_EXCEEDED",
-    "The call did not finish before its deadline; retry with a longer timeout.",
-  );
-}
-
-function malformed(method: string): SynapseError {
-  return new SynapseError(
-    "INTERNAL",
-    `The server sent a malformed answer to ${method}; report this as a bug.`,
-  );
-}
-
-function expectObject(value: unknown, method: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw malformed(method);
-  return value as Record<string, unknown>;
-}
-
-function toFinal(value: unknown, method: string): StreamFinal {
-  const v = expectObject(value, method);
-  if (
-    typeof v.streamId !== "string" ||
-    typeof v.lastSeq !== "number" ||
-    typeof v.hash !== "string" ||
-    typeof v.response !== "object" ||
-    v.response === null
-  ) {
-    throw malformed(method);
-  }
-  return {
-    type: "final",
-    streamId: v.streamId,
-    lastSeq: v.lastSeq,
-    hash: v.hash,
-    response: v.response as AgentResponse,
-  };
 }
