@@ -160,11 +160,12 @@ export class JsonRpcClient {
     const call = new ClientCall(this.nextId);
     this.nextId = this.nextId === Number.MAX_SAFE_INTEGER ? 1 : this.nextId + 1;
     const { signal } = opts;
-    if (this.closed)
+    if (this.closed) {
       return failed(
         call,
         new SynapseError("FAILED_PRECONDITION", "This client is closed; create a new one."),
       );
+    }
     if (signal?.aborted) return failed(call, abortError(signal));
     const deadline = deadlineOf(opts, this.clock);
     let remaining: number | undefined;
@@ -182,8 +183,9 @@ export class JsonRpcClient {
         new SynapseError("INVALID_ARGUMENT", "The request cannot be sent as JSON (a cycle or a BigInt?)."),
       );
     }
-    if (remaining !== undefined)
+    if (remaining !== undefined) {
       call.onSettle(this.clock.setTimeout(() => call.abandon(deadlineError()), remaining));
+    }
     if (signal !== undefined) {
       const onAbort = () => call.abandon(abortError(signal));
       signal.addEventListener("abort", onAbort, { once: true });
