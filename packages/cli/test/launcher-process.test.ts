@@ -57,6 +57,17 @@ describe("launcher process", () => {
     for (const pid of pids) assert.ok(!isAlive(pid));
   });
 
+  test("a second signal kills children still draining at once", async () => {
+    const host = startHost(2, { FIXTURE_IGNORE_TERM: "claude#0", SYNAPSE_DRAIN_TIMEOUT_MS: "600000" });
+    const pids = [...(await host.tablePids("claude#1")).values()];
+    host.proc.kill("SIGTERM");
+    await host.stderr.waitFor((l) => l.includes("fixture: ignoring SIGTERM"), "claude#0 to ignore SIGTERM");
+    host.proc.kill("SIGTERM");
+    assert.deepEqual(await host.exited, { code: 0, signal: null });
+    for (const pid of pids) assert.ok(!isAlive(pid));
+    assert.ok(host.stderr.text.includes("second signal: killing every process now"));
+  });
+
   test("when the launcher is killed with SIGKILL, its children exit by themselves", async () => {
     const host = startHost(2);
     const pids = [...(await host.tablePids("claude#1")).values()];

@@ -10,7 +10,7 @@ import {
   type TransportName,
 } from "@synapse/core";
 import { Argument, Command, Option } from "commander";
-import { type AgentClient, openClient } from "../call/agent-client.js";
+import type { AgentClient } from "../call/agent-client.js";
 import { buildInput } from "../call/call-input.js";
 import { isListening } from "../call/is-listening.js";
 import { dim, formatFooter, renderResponse, useColor } from "../call/render-response.js";
@@ -65,6 +65,8 @@ export function callCommand(): Command {
         const target = resolveTarget(config, agent, options);
         const request: AgentRequest = { agent, action, input, requestId: newRequestId() };
         const deadline = Date.now() + (options.timeout ?? config.client.timeoutMs);
+        // The transports (grpc-js among them) load only for this command, keeping the others quick.
+        const { openClient } = await import("../call/agent-client.js");
         const client = openClient(target, config);
         try {
           if (options.stream) await printStream(client, request, deadline, options.json === true);

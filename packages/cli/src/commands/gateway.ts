@@ -1,6 +1,5 @@
 /** `synapse gateway`: the HTTP gateway in this process (what `synapse up` starts after the services). */
 import { loadConfig } from "@synapse/core";
-import { startGatewayProcess } from "@synapse/gateway";
 import { Command } from "commander";
 import { exitOnParentDisconnect } from "../launcher/parent-link.js";
 
@@ -13,7 +12,9 @@ export function gatewayCommand(): Command {
     .action(async () => {
       const config = loadConfig(process.env);
       // Started by the launcher: never outlive it, even if it was killed with SIGKILL.
-      exitOnParentDisconnect({ graceMs: config.gateway.timeoutMs + 2_000 });
+      exitOnParentDisconnect({ graceMs: config.service.drainTimeoutMs + 2_000 });
+      // Loaded here, not at the top: the gateway's modules take a while to load, and only it needs them.
+      const { startGatewayProcess } = await import("@synapse/gateway");
       await startGatewayProcess();
     });
 }

@@ -3,7 +3,6 @@
  * replica; it is also the container entry point.
  */
 import { AGENTS, type AgentName, loadConfig } from "@synapse/core";
-import { startServiceProcess } from "@synapse/service";
 import { Argument, Command } from "commander";
 import { exitOnParentDisconnect } from "../launcher/parent-link.js";
 import { integer } from "../option-parsers.js";
@@ -20,6 +19,8 @@ export function serviceCommand(): Command {
       const config = loadConfig(process.env);
       // Started by the launcher: never outlive it, even if it was killed with SIGKILL.
       exitOnParentDisconnect({ graceMs: config.service.drainTimeoutMs + 2_000 });
+      // Loaded here, not at the top, so the other commands start without the service's modules.
+      const { startServiceProcess } = await import("@synapse/service");
       await startServiceProcess(agent, options.replica);
     });
 }

@@ -7,8 +7,8 @@ import { runLauncher } from "../launcher/run.js";
 export function upCommand(): Command {
   return new Command("up")
     .description(
-      "Start the agent services (<agent>.replicas each) as child processes, wait until all are ready, " +
-        "print where they listen, and stop them all on Ctrl-C or SIGTERM.",
+      "Start the agent services (<agent>.replicas each) and the gateway as child processes, wait until " +
+        "all are ready, print where they listen, and stop them all on Ctrl-C or SIGTERM.",
     )
     .action(async () => {
       const config = loadConfig(process.env);
