@@ -24,6 +24,7 @@ import {
   secret,
   str,
 } from "./settings.js";
+import { TRACING_SETTINGS } from "./tracing-settings.js";
 
 const CODE_NAMES = CODES as unknown as readonly [string, ...string[]];
 
@@ -555,6 +556,7 @@ export const CONFIG_SCHEMA = {
       "Longest delay between restarts of a crashing child.",
     ),
   },
+  tracing: TRACING_SETTINGS,
   claude: agentSettings("claude"),
   gemini: agentSettings("gemini"),
   codex: agentSettings("codex"),

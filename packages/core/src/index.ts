@@ -10,3 +10,5 @@ export * from "./interceptor.js";
 export * from "./logging.js";
 export * from "./ports.js";
 export * from "./settings.js";
+export * from "./trace-wrappers.js";
+export * from "./tracing.js";
