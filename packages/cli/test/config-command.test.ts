@@ -74,7 +74,7 @@ describe("synapse command line", () => {
   test("--help lists the commands", async () => {
     const { code, stdout } = await runCli(["--help"]);
     assert.equal(code, 0);
-    for (const command of ["up", "services", "config"])
+    for (const command of ["up", "services", "service", "gateway", "call", "config"])
       assert.match(stdout, new RegExp(`^ {2}${command}\\b`, "m"));
   });
 

@@ -31,6 +31,7 @@ interface CallOptions {
 
 export function callCommand(): Command {
   return new Command("call")
+    .summary("Call an agent service and print the answer")
     .description(
       "Call an agent service: claude plan|code, gemini analyze|review, codex execute. The text fills the " +
         "action's main field (task, text, code or command; - reads standard input).",

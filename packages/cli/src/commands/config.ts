@@ -5,6 +5,7 @@ import { formatTable } from "../text-table.js";
 
 export function configCommand(): Command {
   return new Command("config")
+    .summary("Print the effective configuration")
     .description(
       "Print the effective configuration (defaults, SYNAPSE_CONFIG file, SYNAPSE_* variables); secrets are masked.",
     )

@@ -5,6 +5,7 @@ import { exitOnParentDisconnect } from "../launcher/parent-link.js";
 
 export function gatewayCommand(): Command {
   return new Command("gateway")
+    .summary("Run the HTTP gateway in this process")
     .description(
       "Run the HTTP gateway in this process (API, SSE, OpenAI-compatible endpoints, /metrics, /docs) " +
         "in front of the agent services, until SIGTERM or Ctrl-C.",

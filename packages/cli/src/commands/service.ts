@@ -9,6 +9,7 @@ import { integer } from "../option-parsers.js";
 
 export function serviceCommand(): Command {
   return new Command("service")
+    .summary("Run one agent service in this process")
     .description(
       "Run one agent service in this process (gRPC, JSON-RPC/TCP and metrics on the replica's ports) " +
         "until SIGTERM or Ctrl-C, then drain and exit 0.",

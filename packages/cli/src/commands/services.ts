@@ -7,6 +7,7 @@ import { integer } from "../option-parsers.js";
 
 export function servicesCommand(): Command {
   return new Command("services")
+    .summary("Start agent services only, some or all, until Ctrl-C")
     .description("Start agent services only (no gateway) as child processes, like `up`.")
     .addOption(new Option("--service <name>", "which service").choices(["all", ...AGENTS]).default("all"))
     .option(

@@ -6,6 +6,7 @@ import { runLauncher } from "../launcher/run.js";
 
 export function upCommand(): Command {
   return new Command("up")
+    .summary("Start the agent services and the gateway until Ctrl-C")
     .description(
       "Start the agent services (<agent>.replicas each) and the gateway as child processes, wait until " +
         "all are ready, print where they listen, and stop them all on Ctrl-C or SIGTERM.",
