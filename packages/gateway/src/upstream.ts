@@ -32,8 +32,12 @@ export interface Upstream {
   /**
    * Starts a stream that runs to its end into the checkpoint store whoever listens (a client
    * disconnecting does not cancel it). Resolves with the stream id once it is registered.
+   * `signal`, when given, stops the stream itself upstream (a workflow run being cancelled).
    */
-  startStream(request: AgentRequest, options: Omit<UpstreamOptions, "signal">): Promise<string>;
+  startStream(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+  ): Promise<string>;
   /** The events of a stream after `afterSeq`, then its live tail; NOT_FOUND when unknown or expired. */
   readStream(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent>;
   health(): AgentHealth[];

@@ -13,10 +13,13 @@ import {
   type Config,
   chain,
   type Logger,
+  NO_TRACING,
   newStreamId,
   type StreamEvent,
   SynapseError,
   type TransportName,
+  type Tracing,
+  traceAttempts,
 } from "@synapse/core";
 import {
   type CheckpointStore,
@@ -42,6 +45,8 @@ export interface ResilientUpstreamOptions {
   resilience?: ResilienceOptionsInput;
   pool?: Partial<PoolOptions>;
   healthIntervalMs?: number;
+  /** Spans for each attempt to a replica, carrying the trace to it. Defaults to none. */
+  tracing?: Tracing;
 }
 
 /** The connection pool settings of the configuration (SYNAPSE_POOL_*). */
@@ -85,11 +90,12 @@ export class ResilientUpstream implements Upstream {
     }
     const tracking = trackCalls((agent) => this.#agents.get(agent as AgentName)?.balancer);
     const attempts = attemptMetrics(options.metrics);
+    const spans = traceAttempts(options.tracing ?? NO_TRACING);
     this.client = new ResilientClient({
       endpoints: {},
       transportFor: (endpoint) => {
         const replicas = this.#replicasOf(agentOf(endpoint));
-        return chain([tracking, attempts], (call) => replicas.transportTo(endpoint)(call));
+        return chain([tracking, attempts, spans], (call) => replicas.transportTo(endpoint)(call));
       },
       pickEndpoint: (call, exclude) =>
         this.#replicasOf(call.request.agent).balancer.pickEndpoint(call, exclude),
@@ -128,10 +134,14 @@ export class ResilientUpstream implements Upstream {
     });
   }
 
-  async startStream(request: AgentRequest, options: Omit<UpstreamOptions, "signal">): Promise<string> {
+  async startStream(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+  ): Promise<string> {
     const streamId = newStreamId();
+    const stop = this.#stopSignal(options.signal);
     const events = this.client.stream(request.agent, request.action, request.input, {
-      signal: this.#shutdown.signal,
+      signal: stop.signal,
       deadline: options.deadline,
       requestId: options.requestId,
       streamId,
@@ -145,11 +155,34 @@ export class ResilientUpstream implements Upstream {
       await iterator.next();
     } catch (err) {
       this.#options.metrics.activeStreams.dec();
+      stop.dispose();
       throw err;
     }
     void iterator.return?.(undefined);
-    void this.#whenDone(streamId);
+    void this.#whenDone(streamId).finally(stop.dispose);
     return streamId;
+  }
+
+  /**
+   * The signal that stops a stream: the gateway shutting down, or the caller's own. Linked by
+   * hand and released when the stream ends (AbortSignal.any leaks on long-lived signals in Node 20).
+   */
+  #stopSignal(caller: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+    const shutdown = this.#shutdown.signal;
+    if (caller === undefined) return { signal: shutdown, dispose: () => {} };
+    const linked = new AbortController();
+    const onShutdown = () => linked.abort(shutdown.reason);
+    const onCaller = () => linked.abort(caller.reason);
+    if (caller.aborted) linked.abort(caller.reason);
+    shutdown.addEventListener("abort", onShutdown, { once: true });
+    caller.addEventListener("abort", onCaller, { once: true });
+    return {
+      signal: linked.signal,
+      dispose: () => {
+        shutdown.removeEventListener("abort", onShutdown);
+        caller.removeEventListener("abort", onCaller);
+      },
+    };
   }
 
   readStream(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent> {
