@@ -23,13 +23,14 @@ import {
 } from "@synapse/core";
 import type { ResilienceEvents } from "./events.js";
 import type { FallbackOptions } from "./options.js";
-import type { ResponseCache } from "./response-cache.js";
+import type { CacheableRequest, ResponseCacheStore } from "./response-cache.js";
 import { ruleFallback } from "./rule-fallback.js";
 import { peek, watchStream } from "./stream-utils.js";
 
 export interface FallbackDeps {
   options: FallbackOptions;
-  cache: ResponseCache;
+  /** The embedded LRU or a shared store (Redis); reads and writes may be asynchronous. */
+  cache: ResponseCacheStore;
   clock: Clock;
   events: ResilienceEvents;
 }
@@ -39,7 +40,7 @@ export function fallbackInterceptor(deps: FallbackDeps): Interceptor {
   const codes = new Set<Code>(options.codes);
 
   /** The fallback answer for a failed call, or undefined when none applies. */
-  const answer = (call: Call, err: unknown): AgentResponse | undefined => {
+  const answer = async (call: Call, err: unknown): Promise<AgentResponse | undefined> => {
     const request = call.request;
     const rule = options.actions[request.action];
     const code = SynapseError.from(err).code;
@@ -54,7 +55,7 @@ export function fallbackInterceptor(deps: FallbackDeps): Interceptor {
       return undefined;
     }
     let response: AgentResponse | undefined;
-    const cached = rule.useCache ? cache.get(request) : undefined;
+    const cached = rule.useCache ? await cachedAnswer(cache, request) : undefined;
     if (cached !== undefined) {
       response = { ...cached.response, fallback: { kind: "cache", ageMs: cached.ageMs } };
     } else if (rule.useRule) {
@@ -79,10 +80,10 @@ export function fallbackInterceptor(deps: FallbackDeps): Interceptor {
       if (!call.stream) {
         try {
           const output = await next(call);
-          if (!output.stream) cache.set(call.request, output.response);
+          if (!output.stream) remember(cache, call.request, output.response);
           return output;
         } catch (err) {
-          const response = answer(call, err);
+          const response = await answer(call, err);
           if (response === undefined) throw err;
           return { stream: false, response } as CallOutput<C>;
         }
@@ -94,7 +95,7 @@ export function fallbackInterceptor(deps: FallbackDeps): Interceptor {
         endpoint = output.endpoint;
         events = (await peek(output.events)).events;
       } catch (err) {
-        const response = answer(call, err);
+        const response = await answer(call, err);
         if (response === undefined) throw err;
         return { stream: true, events: asStream(call.request, response) } as unknown as CallOutput<C>;
       }
@@ -102,12 +103,30 @@ export function fallbackInterceptor(deps: FallbackDeps): Interceptor {
       const cacheable = request.continuation === undefined && !(call.stream && call.resume !== undefined);
       const watched = watchStream(events, {
         onEvent: (e) => {
-          if (cacheable && e.type === "final") cache.set(request, e.response);
+          if (cacheable && e.type === "final") remember(cache, request, e.response);
         },
         onEnd: () => {},
       });
       return { stream: true, events: watched, endpoint } as CallOutput<C>;
     };
+}
+
+/** The cached answer, or undefined when the cache has none or cannot be read (a store outage is no answer). */
+async function cachedAnswer(cache: ResponseCacheStore, request: CacheableRequest) {
+  try {
+    return await cache.get(request);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores a good answer without making the caller wait for (or fail with) a networked cache. */
+function remember(cache: ResponseCacheStore, request: CacheableRequest, response: AgentResponse): void {
+  try {
+    void Promise.resolve(cache.set(request, response)).catch(() => {});
+  } catch {
+    // A cache that cannot store is only a missed fallback later, never this call's failure.
+  }
 }
 
 /** A fallback response as a stream: one chunk with its whole text, then the final event. */

@@ -29,7 +29,7 @@ import { ResilienceEvents } from "./events.js";
 import { fallbackInterceptor } from "./fallback-interceptor.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import type { ResilienceOptions, ResilienceOptionsInput } from "./options.js";
-import { ResponseCache } from "./response-cache.js";
+import { ResponseCache, type ResponseCacheStore } from "./response-cache.js";
 import { type PickEndpoint, retryInterceptor } from "./retry-interceptor.js";
 import { RetryThrottle } from "./retry-throttle.js";
 import { StreamCheckpointer } from "./stream-checkpointer.js";
@@ -41,6 +41,8 @@ export interface ResilienceChainOptions {
   pickEndpoint?: PickEndpoint;
   /** Records streams so they can be resumed and continued. Without it streams pass through unrecorded. */
   checkpointStore?: CheckpointStore;
+  /** The fallback's cache of good answers. Defaults to an in-memory LRU sized by `options.fallback`. */
+  responseCache?: ResponseCacheStore;
   /** Where events go. Defaults to a new emitter. */
   events?: ResilienceEvents;
   /** Defaults to the system clock. */
@@ -57,7 +59,7 @@ export interface ResilienceChain {
   options: ResilienceOptions;
   events: ResilienceEvents;
   breakers: BreakerRegistry;
-  cache: ResponseCache;
+  cache: ResponseCacheStore;
   timeouts: AdaptiveTimeouts;
   throttle: RetryThrottle | undefined;
   checkpointer: StreamCheckpointer | undefined;
@@ -68,10 +70,9 @@ export function buildResilienceChain(input: ResilienceChainOptions = {}): Resili
   const clock = input.clock ?? systemClock;
   const events = input.events ?? new ResilienceEvents();
   const breakers = new BreakerRegistry(options.breaker, clock, (change) => events.emit("breaker", change));
-  const cache = new ResponseCache(
-    { ttlMs: options.fallback.ttlMs, maxEntries: options.fallback.maxEntries },
-    clock,
-  );
+  const cache =
+    input.responseCache ??
+    new ResponseCache({ ttlMs: options.fallback.ttlMs, maxEntries: options.fallback.maxEntries }, clock);
   const timeouts = new AdaptiveTimeouts(options.timeout);
   const throttle = options.retry.throttle === false ? undefined : new RetryThrottle(options.retry.throttle);
   const checkpointer =

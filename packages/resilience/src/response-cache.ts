@@ -1,8 +1,10 @@
 /**
  * The fallback's cache of successful responses, keyed by agent, action and the input as stable
- * JSON (keys sorted, so `{a, b}` and `{b, a}` are the same request). Bounded by entry count
- * (least recently used out first, via lru-cache) and by age: an entry older than the TTL is never
- * served. Ages come from the given clock so tests are exact.
+ * JSON (keys sorted, so `{a, b}` and `{b, a}` are the same request). `ResponseCacheStore` is what
+ * the fallback needs; `ResponseCache` here is the embedded one, in this process's memory, bounded
+ * by entry count (least recently used out first, via lru-cache) and by age: an entry older than
+ * the TTL is never served. Ages come from the given clock so tests are exact. Several gateways
+ * share one cache through `RedisResponseCache`.
  */
 import { type AgentRequest, type AgentResponse, type Clock, systemClock } from "@synapse/core";
 import { LRUCache } from "lru-cache";
@@ -14,12 +16,27 @@ export interface CachedResponse {
   ageMs: number;
 }
 
+/** The part of a request that decides its cache key. */
+export type CacheableRequest = Pick<AgentRequest, "agent" | "action" | "input">;
+
+/**
+ * Where the fallback keeps good answers. Either method may answer synchronously (the embedded
+ * LRU) or with a promise (a networked store); the fallback treats both alike, and a store that
+ * fails simply has nothing cached.
+ */
+export interface ResponseCacheStore {
+  /** The stored answer with its age, or undefined when there is none younger than the TTL. */
+  get(request: CacheableRequest): CachedResponse | undefined | Promise<CachedResponse | undefined>;
+  /** Stores a provider's answer; fallback answers are never stored (they would hide their origin). */
+  set(request: CacheableRequest, response: AgentResponse): void | Promise<void>;
+}
+
 interface Entry {
   response: AgentResponse;
   storedAt: number;
 }
 
-export class ResponseCache {
+export class ResponseCache implements ResponseCacheStore {
   readonly #lru: LRUCache<string, Entry>;
   readonly #ttlMs: number;
   readonly #clock: Clock;
@@ -32,11 +49,11 @@ export class ResponseCache {
   }
 
   /** The cache key of a request: agent, action and normalized input. */
-  static key(request: Pick<AgentRequest, "agent" | "action" | "input">): string {
+  static key(request: CacheableRequest): string {
     return `${request.agent}.${request.action}:${stringify(request.input) ?? ""}`;
   }
 
-  get(request: Pick<AgentRequest, "agent" | "action" | "input">): CachedResponse | undefined {
+  get(request: CacheableRequest): CachedResponse | undefined {
     const key = ResponseCache.key(request);
     const entry = this.#lru.get(key);
     if (entry === undefined) return undefined;
@@ -49,7 +66,7 @@ export class ResponseCache {
   }
 
   /** Stores a provider's response; fallback answers are never stored (they would hide their origin). */
-  set(request: Pick<AgentRequest, "agent" | "action" | "input">, response: AgentResponse): void {
+  set(request: CacheableRequest, response: AgentResponse): void {
     if (response.fallback !== undefined) return;
     this.#lru.set(ResponseCache.key(request), { response, storedAt: this.#clock.now() });
   }
