@@ -167,6 +167,18 @@ function agentSettings(agent: AgentName) {
 export const CONFIG_SCHEMA = {
   host: str("127.0.0.1", "SYNAPSE_HOST", "Address every service and the gateway bind to."),
   dataDir: str("./.synapse", "SYNAPSE_DATA_DIR", "Directory for embedded state (SQLite, workspaces)."),
+  state: {
+    mode: oneOf(
+      ["embedded", "shared"],
+      "embedded",
+      "SYNAPSE_STATE",
+      "Where the gateway keeps stream logs, the response cache, rate limits and idempotency keys: embedded (this process, SQLite) or shared (Redis, for several gateways).",
+    ),
+    redisUrl: secret(
+      "SYNAPSE_REDIS_URL",
+      "Redis URL for shared state, e.g. redis://:password@host:6379/0 (rediss:// for TLS); required when SYNAPSE_STATE=shared.",
+    ),
+  },
   log: {
     level: oneOf(
       ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
