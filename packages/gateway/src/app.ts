@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { GatewayContext } from "./context.js";
 import { errorsPlugin } from "./plugins/errors.js";
 import { securityPlugin } from "./plugins/security.js";
+import { tracingPlugin } from "./plugins/tracing.js";
 import { agentRoutes } from "./routes/agents.js";
 import { docsRoutes, openApiPlugin } from "./routes/docs.js";
 import { healthRoutes } from "./routes/health.js";
@@ -30,6 +31,7 @@ export async function buildGateway(ctx: GatewayContext): Promise<FastifyInstance
     reply.header("x-request-id", request.id);
   });
 
+  await app.register(tracingPlugin, ctx);
   await app.register(errorsPlugin);
   await app.register(securityPlugin, ctx);
   await app.register(openApiPlugin, ctx);
@@ -37,7 +39,7 @@ export async function buildGateway(ctx: GatewayContext): Promise<FastifyInstance
   await app.register(healthRoutes, ctx);
   await app.register(agentRoutes, ctx);
   await app.register(openAiRoutes, ctx);
-  await app.register(workflowRoutes);
+  await app.register(workflowRoutes, ctx);
   await app.register(docsRoutes);
   return app;
 }

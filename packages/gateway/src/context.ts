@@ -1,8 +1,9 @@
 /** What the gateway's plugins share, decorated nowhere: passed explicitly to each plugin. */
-import type { Config, Logger } from "@synapse/core";
+import type { Config, Logger, Tracing } from "@synapse/core";
 import type { IdempotencyStore } from "./idempotency.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
+import type { WorkflowEngine } from "./workflow/workflow-engine.js";
 
 export interface GatewayContext {
   config: Config;
@@ -10,8 +11,11 @@ export interface GatewayContext {
   metrics: GatewayMetrics;
   idempotency: IdempotencyStore;
   logger: Logger;
+  workflows: WorkflowEngine;
   startedAt: number;
   version: string;
+  /** Spans for API requests (plugins/tracing.ts). Defaults to none. */
+  tracing?: Tracing;
 }
 
 declare module "fastify" {

@@ -5,19 +5,22 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Config, ConfigError, createLogger, type Logger, loadConfig } from "@synapse/core";
+import { type Config, ConfigError, createLogger, type Logger, loadConfig, startTracing } from "@synapse/core";
 import { SqliteCheckpointStore } from "@synapse/resilience";
 import type { FastifyInstance } from "fastify";
 import { buildGateway } from "./app.js";
 import { IdempotencyStore } from "./idempotency.js";
 import { GatewayMetrics } from "./metrics.js";
 import { ResilientUpstream } from "./upstream/resilient-upstream.js";
+import { openPersistence } from "./workflow/persistence.js";
+import { WorkflowEngine } from "./workflow/workflow-engine.js";
 
 export const GATEWAY_VERSION = "0.1.0";
 
 export interface RunningGateway {
   app: FastifyInstance;
   upstream: ResilientUpstream;
+  workflows: WorkflowEngine;
   port: number;
   stop(): Promise<void>;
 }
@@ -30,21 +33,46 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
     ttlMs: config.gateway.streamRetainMs,
   });
   const metrics = new GatewayMetrics();
-  const upstream = new ResilientUpstream({ config, logger, metrics, checkpointStore });
+  // Spans for requests and upstream attempts when SYNAPSE_OTLP_ENDPOINT is set; otherwise none.
+  const tracing = await startTracing({
+    endpoint: config.tracing.otlpEndpoint,
+    serviceName: "synapse-gateway",
+    resource: { "service.instance.id": `gateway-${process.pid}`, "service.version": GATEWAY_VERSION },
+  });
+  const upstream = new ResilientUpstream({ config, logger, metrics, checkpointStore, tracing });
   upstream.start();
+  let persistence: Awaited<ReturnType<typeof openPersistence>>;
+  try {
+    persistence = await openPersistence(config);
+  } catch (err) {
+    await upstream.close();
+    await checkpointStore.close();
+    throw err;
+  }
+  const workflows = new WorkflowEngine({
+    config,
+    upstream,
+    streams: checkpointStore,
+    persistence,
+    metrics,
+    logger,
+  });
   const app = await buildGateway({
     config,
     logger,
     metrics,
     upstream,
+    workflows,
     idempotency: new IdempotencyStore(config.gateway.idempotencyTtlMs),
     startedAt: Date.now(),
     version: GATEWAY_VERSION,
+    tracing,
   });
   try {
     await app.listen({ port: config.gateway.port, host: config.host });
   } catch (err) {
     await upstream.close();
+    await persistence.close();
     await checkpointStore.close();
     const code = (err as { code?: string }).code;
     throw new Error(
@@ -56,18 +84,25 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.gateway.port;
   logger.info(
-    { port, transport: config.gateway.transport },
+    { port, transport: config.gateway.transport, workflows: persistence.kind },
     `gateway listening on http://${config.host}:${port}`,
   );
+  // Unfinished runs resume once the gateway serves, so their progress can be followed at once.
+  await workflows.start();
   process.send?.({ type: "ready", role: "gateway", ports: { http: port } });
   return {
     app,
     upstream,
+    workflows,
     port,
     async stop() {
       await app.close();
+      // Runs stop before the upstream does, and stay unfinished: the next start resumes them.
+      await workflows.close();
       await upstream.close();
+      await persistence.close();
       await checkpointStore.close();
+      await tracing.shutdown();
     },
   };
 }

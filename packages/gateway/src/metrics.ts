@@ -132,6 +132,34 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly workflowRuns = new Counter({
+    name: "synapse_workflow_runs_total",
+    help: "Workflow runs that ended, by workflow and status (succeeded, failed, cancelled, rejected).",
+    labelNames: ["workflow", "status"],
+    registers: [this.registry],
+  });
+
+  readonly workflowRunsActive = new Gauge({
+    name: "synapse_workflow_runs_active",
+    help: "Workflow runs executing now in this gateway (runs awaiting approval are not counted).",
+    registers: [this.registry],
+  });
+
+  readonly workflowStepDuration = new Histogram({
+    name: "synapse_workflow_step_duration_seconds",
+    help: "Duration of workflow steps (one agent call each), by workflow and step.",
+    labelNames: ["workflow", "step"],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+
+  readonly workflowReviewRounds = new Histogram({
+    name: "synapse_workflow_review_rounds",
+    help: "Loop rounds (the review loop going back to code) per finished workflow run.",
+    buckets: [0, 1, 2, 3, 4, 5, 10, 20],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "synapse_gateway_" });
     // prom-client also exports these gauges with a "_total" suffix, which Prometheus' naming
