@@ -1,10 +1,11 @@
 /**
- * Ports for real services in tests. Replica i adds 10·i to each base port, so the bases of the
- * three agents' gRPC, TCP and metrics ports sit in one block of ten (offsets 0–8, the gateway 9)
- * and replicas take the next blocks; a block is used only if every port in it is free right now.
+ * Ports for real services in tests. Replica i adds 100·i to each base port (REPLICA_PORT_STEP),
+ * so the bases of the three agents' gRPC, TCP and metrics ports sit in one block of ten (offsets
+ * 0–8, the gateway 9) and replica i takes the block 100·i above; blocks are used only if every
+ * port in them is free right now.
  */
 import { createServer } from "node:net";
-import { AGENTS } from "@synapse/core";
+import { AGENTS, REPLICA_PORT_STEP } from "@synapse/core";
 
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -20,8 +21,10 @@ function isFree(port: number): Promise<boolean> {
  */
 export async function freePortEnv(replicas = 1): Promise<Record<string, string>> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + 10 * Math.floor(Math.random() * 4_000);
-    const ports = Array.from({ length: 10 * replicas }, (_, i) => base + i);
+    const base = 20_000 + 10 * Math.floor(Math.random() * 3_000);
+    const ports = Array.from({ length: replicas }, (_, r) =>
+      Array.from({ length: 10 }, (_, i) => base + REPLICA_PORT_STEP * r + i),
+    ).flat();
     const free = await Promise.all(ports.map(isFree));
     if (!free.every(Boolean)) continue;
     const env: Record<string, string> = {};

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, test } from "node:test";
+import { REPLICA_PORT_STEP } from "@synapse/core";
 import { FAST_SIM, freePortEnv } from "./free-ports.js";
 import { cleanEnv, isAlive, LineWatcher, records } from "./processes.js";
 import { runCli, SYNAPSE_BIN } from "./run-cli.js";
@@ -40,7 +41,7 @@ describe("synapse service", () => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
       const ready = await new Promise<unknown>((resolve) => child.once("message", resolve));
-      const port = (name: string) => Number(env[name]) + 10;
+      const port = (name: string) => Number(env[name]) + REPLICA_PORT_STEP;
       assert.deepEqual(ready, {
         type: "ready",
         agent: "claude",

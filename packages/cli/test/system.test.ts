@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { hashText, type StreamEvent } from "@synapse/core";
+import { hashText, REPLICA_PORT_STEP, type StreamEvent } from "@synapse/core";
 import { FAST_SIM, freePortEnv } from "./free-ports.js";
 import { isAlive, records, until } from "./processes.js";
 import { runCli, SYNAPSE_BIN } from "./run-cli.js";
@@ -42,7 +42,7 @@ describe("synapse up and call, with real services", () => {
   test("starts every replica and the gateway, and prints where each listens", async () => {
     assert.deepEqual([...pids.keys()], ["claude#0", "claude#1", "gemini#0", "codex#0", "gateway"]);
     const claude1 = up.table().find((l) => l.startsWith("claude#1 "));
-    const port = (name: string, offset = 10) => `127.0.0.1:${Number(env[name]) + offset}`;
+    const port = (name: string, offset = REPLICA_PORT_STEP) => `127.0.0.1:${Number(env[name]) + offset}`;
     assert.deepEqual(claude1?.split(/\s+/).slice(2), [
       port("SYNAPSE_CLAUDE_GRPC_PORT"),
       port("SYNAPSE_CLAUDE_TCP_PORT"),
@@ -125,7 +125,7 @@ describe("synapse up and call, with real services", () => {
     });
 
     test(`call --replica 1 over ${transport} reaches the second replica`, async () => {
-      const metrics = `http://127.0.0.1:${Number(env.SYNAPSE_CLAUDE_METRICS_PORT) + 10}/metrics`;
+      const metrics = `http://127.0.0.1:${Number(env.SYNAPSE_CLAUDE_METRICS_PORT) + REPLICA_PORT_STEP}/metrics`;
       const calls = async () => {
         const text = await (await fetch(metrics)).text();
         return text

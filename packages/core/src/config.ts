@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { AgentName } from "./agents.js";
 import { CODES } from "./errors.js";
-import { BASE_PORTS } from "./ports.js";
+import { BASE_PORTS, MAX_REPLICAS } from "./ports.js";
 import {
   bool,
   type ConfigOf,
@@ -87,21 +87,21 @@ function agentSettings(agent: AgentName) {
       `SYNAPSE_${A}_PRICE_OUTPUT_PER_MTOK`,
       `US dollars per million output tokens of ${agent}'s model, for the cost metric; 0 means unknown.`,
     ),
-    replicas: int(1, `SYNAPSE_${A}_REPLICAS`, `Replicas of ${agent} the launcher starts.`, 1, 64),
+    replicas: int(1, `SYNAPSE_${A}_REPLICAS`, `Replicas of ${agent} the launcher starts.`, 1, MAX_REPLICAS),
     grpcPort: port(
       base.grpc,
       `SYNAPSE_${A}_GRPC_PORT`,
-      `gRPC port of ${agent} replica 0 (replica i adds 10·i).`,
+      `gRPC port of ${agent} replica 0 (replica i adds 100·i).`,
     ),
     tcpPort: port(
       base.tcp,
       `SYNAPSE_${A}_TCP_PORT`,
-      `JSON-RPC/TCP port of ${agent} replica 0 (replica i adds 10·i).`,
+      `JSON-RPC/TCP port of ${agent} replica 0 (replica i adds 100·i).`,
     ),
     metricsPort: port(
       base.metrics,
       `SYNAPSE_${A}_METRICS_PORT`,
-      `Metrics/HTTP port of ${agent} replica 0 (replica i adds 10·i).`,
+      `Metrics/HTTP port of ${agent} replica 0 (replica i adds 100·i).`,
     ),
     balancer: oneOf(
       BALANCERS,

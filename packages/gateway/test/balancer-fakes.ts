@@ -71,7 +71,7 @@ export function endpoints(...weights: (number | undefined)[]): Endpoint[] {
   return weights.map((weight, i) => ({
     id: String.fromCharCode(97 + i),
     host: "127.0.0.1",
-    port: 5011 + 10 * i,
+    port: 5011 + 100 * i,
     ...(weight === undefined ? {} : { weight }),
   }));
 }

@@ -190,8 +190,8 @@ describe("the pool", () => {
     assert.notEqual(out[0], input[0]);
     assert.deepEqual(replicaEndpoints("claude", "127.0.0.1", 5011, 3), [
       { id: "claude#0", host: "127.0.0.1", port: 5011 },
-      { id: "claude#1", host: "127.0.0.1", port: 5021 },
-      { id: "claude#2", host: "127.0.0.1", port: 5031 },
+      { id: "claude#1", host: "127.0.0.1", port: 5111 },
+      { id: "claude#2", host: "127.0.0.1", port: 5211 },
     ]);
   });
 

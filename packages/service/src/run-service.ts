@@ -2,6 +2,8 @@
  * One agent service process, assembled: the provider from configuration, the AgentService, both
  * transports (gRPC and JSON-RPC/TCP) and the metrics/health HTTP server, on the replica's ports.
  */
+
+import { createAgentProvider, type UsageRecord } from "@synapse/agents";
 import {
   type AgentName,
   type Clock,
@@ -10,17 +12,19 @@ import {
   replicaPorts,
   type ServicePorts,
   SynapseError,
-  simFaultsApply,
+  startTracing,
+  traceHandler,
+  traceProvider,
 } from "@synapse/core";
-import { createProvider, type Provider } from "@synapse/providers";
+import type { Provider } from "@synapse/providers";
 import { createGrpcServer, createJsonRpcServer } from "@synapse/transport";
-import { AgentService, CANCEL_GRACE_MS } from "./agent-service.js";
+import { AgentService, CANCEL_GRACE_MS, SERVICE_VERSION } from "./agent-service.js";
 import { createHealthServer } from "./health-server.js";
 import { createServiceMetrics } from "./metrics.js";
 
 export interface RunServiceOptions {
   agent: AgentName;
-  /** 0-based; replica i listens on the configured ports + 10·i. */
+  /** 0-based; replica i listens on the configured ports + 100·i. */
   replica: number;
   config: Config;
   logger: Logger;
@@ -52,14 +56,31 @@ export interface ReadyMessage {
 export async function runService(options: RunServiceOptions): Promise<RunningService> {
   const { agent, replica, config, logger } = options;
   const settings = config[agent];
-  const faults = simFaultsApply(settings, replica);
-  const provider = options.provider ?? createProvider(settings.provider, settings, { faults });
+  let onUsage: (record: UsageRecord) => void = () => {};
+  // Built once per process: the model client and its connection pool, the prompts, and for codex
+  // the command executor. `auto` is resolved (and the choice logged) here.
+  const built = options.provider
+    ? undefined
+    : createAgentProvider(agent, config, {
+        logger,
+        replica,
+        onUsage: (record) => onUsage(record),
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+  const provider: Provider = options.provider ?? (built as Provider);
+  // Spans for calls and provider calls when SYNAPSE_OTLP_ENDPOINT is set; otherwise nothing is wrapped.
+  const tracing = await startTracing({
+    endpoint: config.tracing.otlpEndpoint,
+    serviceName: `synapse-${agent}`,
+    resource: { "service.instance.id": `${agent}#${replica}`, "service.version": SERVICE_VERSION },
+  });
   let onCallEnd: ReturnType<typeof createServiceMetrics>["observe"] = () => {};
   const service = new AgentService({
     agent,
     replica,
-    provider,
+    provider: traceProvider(tracing, provider),
     logger,
+    isolation: built?.isolation ?? "none",
     streamRetainMs: config.service.streamRetainMs,
     onCallEnd: (record) => onCallEnd(record),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -73,9 +94,11 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
     streamsHeld: () => service.streamsHeld,
   });
   onCallEnd = metrics.observe;
+  onUsage = metrics.observeUsage;
+  const handler = traceHandler(tracing, service);
   const clock = options.clock ? { clock: options.clock } : {};
   const jsonrpc = createJsonRpcServer({
-    handler: service,
+    handler,
     logger,
     maxLineBytes: config.jsonrpc.maxLineBytes,
     idleTimeoutMs: config.jsonrpc.idleTimeoutMs,
@@ -84,7 +107,7 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
     ...clock,
   });
   const grpc = createGrpcServer({
-    handler: service,
+    handler,
     logger,
     maxMessageBytes: config.grpc.maxMessageBytes,
     ...clock,
@@ -120,6 +143,8 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
       grpc.close(drainMs + CANCEL_GRACE_MS),
     ]);
     await health.close();
+    await built?.close();
+    await tracing.shutdown();
     return drained;
   };
 
@@ -141,7 +166,14 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
   }
 
   logger.info(
-    { agent, replica, ports, provider: provider.name, model: provider.model, faults },
+    {
+      agent,
+      replica,
+      ports,
+      provider: provider.name,
+      model: provider.model,
+      isolation: service.describe().isolation,
+    },
     `${agent}#${replica} ready: gRPC ${config.host}:${ports.grpc}, JSON-RPC ${config.host}:${ports.tcp}, metrics http://${config.host}:${ports.metrics}/metrics (provider ${provider.name}, model ${provider.model})`,
   );
   if (process.send) {

@@ -15,7 +15,7 @@ export function serviceCommand(): Command {
         "until SIGTERM or Ctrl-C, then drain and exit 0.",
     )
     .addArgument(new Argument("<agent>", "the agent").choices(AGENTS))
-    .option("--replica <n>", "replica index; its ports are the base ports + 10·n", integer(0, 1_000), 0)
+    .option("--replica <n>", "replica index; its ports are the base ports + 100·n", integer(0, 1_000), 0)
     .action(async (agent: AgentName, options: { replica: number }) => {
       const config = loadConfig(process.env);
       // Started by the launcher: never outlive it, even if it was killed with SIGKILL.

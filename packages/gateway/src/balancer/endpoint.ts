@@ -3,7 +3,7 @@
  * configured replica, "10.0.0.7:5011" for one found by DNS); every piece of balancer state — load,
  * latency, health, ejection — is keyed by it, so an endpoint that stays across updates keeps its state.
  */
-import { SynapseError } from "@synapse/core";
+import { REPLICA_PORT_STEP, SynapseError } from "@synapse/core";
 
 export interface Endpoint {
   /** Unique within one agent's pool. */
@@ -52,7 +52,7 @@ function invalid(message: string): never {
 
 /**
  * The static endpoints of an agent's locally launched replicas: replica i is `${agent}#${i}` on
- * `host`, port `basePort + 10·i` (DESIGN.md's port rule).
+ * `host`, port `basePort + 100·i` (the port rule in core/ports.ts).
  */
 export function replicaEndpoints(
   agent: string,
@@ -60,5 +60,9 @@ export function replicaEndpoints(
   basePort: number,
   replicas: number,
 ): Endpoint[] {
-  return Array.from({ length: replicas }, (_, i) => ({ id: `${agent}#${i}`, host, port: basePort + 10 * i }));
+  return Array.from({ length: replicas }, (_, i) => ({
+    id: `${agent}#${i}`,
+    host,
+    port: basePort + REPLICA_PORT_STEP * i,
+  }));
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AGENTS, type AgentName, createLogger, loadConfig } from "@synapse/core";
+import { AGENTS, type AgentName, createLogger, loadConfig, REPLICA_PORT_STEP } from "@synapse/core";
 import { type RunningGateway, runGateway } from "../../src/gateway-process.js";
 
 const SERVICE_MAIN = new URL("../fixtures/service-main.js", import.meta.url).pathname;
@@ -33,15 +33,15 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** Base ports for one agent such that base + 10·i is free for each replica i, for gRPC, TCP and metrics. */
+/** Base ports for one agent such that base + 100·i is free for each replica i, for gRPC, TCP and metrics. */
 async function freeBases(replicas: number): Promise<{ grpc: number; tcp: number; metrics: number }> {
   for (let tries = 0; tries < 50; tries++) {
     const base = await freePort();
-    if (base + 10 * replicas + 2 > 65_000) continue;
+    if (base + 100 * replicas + 2 > 65_000) continue;
     const ports = Array.from({ length: replicas }, (_, i) => [
-      base + 10 * i,
-      base + 10 * i + 1,
-      base + 10 * i + 2,
+      base + REPLICA_PORT_STEP * i,
+      base + REPLICA_PORT_STEP * i + 1,
+      base + REPLICA_PORT_STEP * i + 2,
     ]).flat();
     const free = await Promise.all(ports.map(isFree));
     if (free.every(Boolean)) return { grpc: base, tcp: base + 1, metrics: base + 2 };
@@ -130,7 +130,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     url: `http://127.0.0.1:${gateway.port}`,
     children,
     startReplica,
-    metricsPort: (agent, replica) => (bases.get(agent)?.metrics ?? 0) + 10 * replica,
+    metricsPort: (agent, replica) => (bases.get(agent)?.metrics ?? 0) + REPLICA_PORT_STEP * replica,
     async stop() {
       await gateway.stop();
       await Promise.all(
