@@ -619,7 +619,9 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     if (parsed.success) {
       setPath(out, path, parsed.data);
     } else {
-      const shown = setting.secret ? "(secret)" : JSON.stringify(value);
+      // Show what the user wrote: the variable's text, not the number it failed to become.
+      const written = source === setting.env ? raw : value;
+      const shown = setting.secret ? "(secret)" : JSON.stringify(written);
       problems.push(`${source === "default" ? path : source} = ${shown}: ${parsed.error.issues[0]?.message}`);
     }
   }
