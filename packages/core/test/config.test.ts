@@ -66,17 +66,14 @@ describe("configuration", () => {
       () => loadConfig({ SYNAPSE_CLAUDE_GRPC_PORT: "abc", SYNAPSE_LOG_LEVEL: "loud" }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        assert.match(
-          err.message,
-          /SYNAPSE_CLAUDE_GRPC_PORT = NaN|SYNAPSE_CLAUDE_GRPC_PORT = "abc"|SYNAPSE_CLAUDE_GRPC_PORT/,
-        );
+        assert.match(err.message, /SYNAPSE_CLAUDE_GRPC_PORT = "abc": /);
         assert.match(err.message, /SYNAPSE_LOG_LEVEL = "loud": .*trace/);
         return true;
       },
     );
     assert.throws(
       () => loadConfig({ SYNAPSE_CLAUDE_GRPC_PORT: "70000" }),
-      /SYNAPSE_CLAUDE_GRPC_PORT = 70000: .*65535/,
+      /SYNAPSE_CLAUDE_GRPC_PORT = "70000": .*65535/,
     );
   });
 
