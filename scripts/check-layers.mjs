@@ -14,6 +14,8 @@ const LAYERS = {
   service: ["core", "providers", "agents", "transport"],
   gateway: ["core", "transport", "resilience"],
   cli: ["core", "providers", "agents", "transport", "resilience", "service", "gateway"],
+  // Tests of the deployment only (no src): a leaf that may import every package.
+  deploy: ["core", "providers", "agents", "transport", "resilience", "service", "gateway", "cli"],
 };
 
 const root = new URL("..", import.meta.url).pathname;

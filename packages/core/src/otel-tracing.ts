@@ -44,7 +44,10 @@ const carrierGetter: TextMapGetter<TraceCarrier> = {
 
 /** `options.endpoint` is the full traces URL here (startTracing completes it). */
 export function createOtelTracing(options: TracingOptions): Tracing {
-  const exporter = new OTLPTraceExporter({ url: options.endpoint });
+  const exporter = new OTLPTraceExporter({
+    url: options.endpoint,
+    ...(options.exportTimeoutMs === undefined ? {} : { timeoutMillis: options.exportTimeoutMs }),
+  });
   const processor = new BatchSpanProcessor(
     exporter,
     options.scheduleDelayMs === undefined ? {} : { scheduledDelayMillis: options.scheduleDelayMs },

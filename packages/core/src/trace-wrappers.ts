@@ -51,7 +51,7 @@ export async function* traceEvents<E>(
   }
 }
 
-async function traced<T>(span: TraceSpan, fn: () => Promise<T>): Promise<T> {
+async function tracedCall<T>(span: TraceSpan, fn: () => Promise<T>): Promise<T> {
   try {
     const result = await span.run(fn);
     span.end();
@@ -92,7 +92,7 @@ export function traceHandler(tracing: Tracing, handler: AgentHandler): AgentHand
     describe: () => handler.describe(),
     health: () => handler.health(),
     invoke: (request, ctx) =>
-      traced(start("invoke", ctx, requestAttributes(request)), () => handler.invoke(request, ctx)),
+      tracedCall(start("invoke", ctx, requestAttributes(request)), () => handler.invoke(request, ctx)),
     stream(request, ctx) {
       const span = start("stream", ctx, requestAttributes(request));
       return traceEvents(span, handler.stream(request, ctx), isFinal);
@@ -104,50 +104,72 @@ export function traceHandler(tracing: Tracing, handler: AgentHandler): AgentHand
   };
 }
 
+type UsageShape = { usage?: { inputTokens: number; outputTokens: number } };
+
 /** What traceProvider needs of a provider (the shape of @synapse/providers' Provider). */
-export interface TraceableProvider<C, E> {
+export interface TraceableProvider<C, E, R extends UsageShape = UsageShape> {
   readonly name: string;
   readonly model: string;
   stream(call: C): AsyncIterable<E>;
+  complete?(call: C): Promise<R>;
 }
 
 type ProviderCallShape = { agent: string; action: string };
-type ProviderEventShape = { type: string; usage?: { inputTokens: number; outputTokens: number } };
+type ProviderEventShape = { type: string } & UsageShape;
 
 /**
- * A provider's calls as CLIENT spans ("provider sim"), children of the active span (the service
- * call), with the GenAI attributes: provider, model and token usage. Returns `provider` itself
- * when tracing is off.
+ * A provider's calls (`stream`, and `complete` when it has one) as CLIENT spans ("provider sim"),
+ * children of the active span (the service call), with the GenAI attributes: provider, model and
+ * token usage. Returns `provider` itself when tracing is off.
  */
-export function traceProvider<C extends ProviderCallShape, E extends ProviderEventShape>(
-  tracing: Tracing,
-  provider: TraceableProvider<C, E>,
-): TraceableProvider<C, E> {
+export function traceProvider<
+  C extends ProviderCallShape,
+  E extends ProviderEventShape,
+  R extends UsageShape,
+>(tracing: Tracing, provider: TraceableProvider<C, E, R>): TraceableProvider<C, E, R> {
   if (!tracing.enabled) return provider;
-  return {
+  const start = (call: C) =>
+    tracing.startSpan(`provider ${provider.name}`, {
+      kind: "client",
+      attributes: {
+        "gen_ai.provider.name": provider.name,
+        "gen_ai.request.model": provider.model,
+        "synapse.agent": call.agent,
+        "synapse.action": call.action,
+      },
+    });
+  const recordUsage = (span: TraceSpan, usage: UsageShape["usage"]) => {
+    if (usage === undefined) return;
+    span.setAttributes({
+      "gen_ai.usage.input_tokens": usage.inputTokens,
+      "gen_ai.usage.output_tokens": usage.outputTokens,
+    });
+  };
+  const traced: TraceableProvider<C, E, R> = {
     name: provider.name,
     model: provider.model,
     stream(call) {
-      const span = tracing.startSpan(`provider ${provider.name}`, {
-        kind: "client",
-        attributes: {
-          "gen_ai.provider.name": provider.name,
-          "gen_ai.request.model": provider.model,
-          "synapse.agent": call.agent,
-          "synapse.action": call.action,
-        },
-      });
+      const span = start(call);
       const isDone = (event: E) => {
-        if (event.type !== "done" || event.usage === undefined) return false;
-        span.setAttributes({
-          "gen_ai.usage.input_tokens": event.usage.inputTokens,
-          "gen_ai.usage.output_tokens": event.usage.outputTokens,
-        });
+        if (event.type !== "done") return false;
+        recordUsage(span, event.usage);
         return true;
       };
       return traceEvents(span, provider.stream(call), isDone);
     },
   };
+  if (provider.complete !== undefined) {
+    const complete = provider.complete.bind(provider);
+    traced.complete = (call) => {
+      const span = start(call);
+      return tracedCall(span, async () => {
+        const completion = await complete(call);
+        recordUsage(span, completion.usage);
+        return completion;
+      });
+    };
+  }
+  return traced;
 }
 
 /**

@@ -64,6 +64,12 @@ export interface TracingOptions {
    * else 5 seconds. The standard OTEL_* variables (sampler, batch sizes, exporter headers) apply too.
    */
   scheduleDelayMs?: number;
+  /**
+   * Milliseconds one export may take, retries included, before its spans are dropped; shutdown
+   * waits at most this long for a collector that is gone. Defaults to OTEL_EXPORTER_OTLP_TIMEOUT,
+   * else 10 seconds.
+   */
+  exportTimeoutMs?: number;
 }
 
 const NO_SPAN: TraceSpan = {

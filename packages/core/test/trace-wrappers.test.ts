@@ -143,6 +143,18 @@ describe("service spans", () => {
     assert.equal(p.attributes["gen_ai.request.model"], "sim-1");
   });
 
+  test("a provider's own complete() is kept and traced; one without it gets none", async () => {
+    const tracing = new RecordingTracing();
+    const usage = { inputTokens: 7, outputTokens: 5 };
+    const whole = { ...provider, complete: async () => ({ text: "ab", usage }) };
+    const traced = traceProvider(tracing, whole);
+    assert.deepEqual(await traced.complete?.({ agent: "claude", action: "plan" }), { text: "ab", usage });
+    const span = tracing.only("provider sim");
+    assert.equal(span.attributes["gen_ai.usage.output_tokens"], 5);
+    assert.ok(span.ended && span.errorCode === undefined);
+    assert.equal(traceProvider(tracing, provider).complete, undefined);
+  });
+
   test("a failed call ends both spans with the error's code", async () => {
     const tracing = new RecordingTracing();
     const handler = traceHandler(tracing, fakeHandler(tracing));
