@@ -253,6 +253,12 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_GATEWAY_TRANSPORT",
       "Transport the gateway uses to reach services.",
     ),
+    resilience: oneOf(
+      ["on", "off"],
+      "on",
+      "SYNAPSE_GATEWAY_RESILIENCE",
+      "off sends each call to the balancer's pick with no retry, breaker, timeout or fallback (for benchmarks).",
+    ),
     apiKeys: list(
       [],
       "SYNAPSE_API_KEYS",
