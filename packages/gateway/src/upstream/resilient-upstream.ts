@@ -32,6 +32,7 @@ import { trackCalls } from "../balancer/index.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { AgentHealth, Upstream, UpstreamOptions } from "../upstream.js";
 import { AgentReplicas } from "./agent-replicas.js";
+import { DirectCalls } from "./direct-calls.js";
 import { agentOf } from "./replica-addresses.js";
 import { attemptMetrics, wireMetrics } from "./upstream-metrics.js";
 
@@ -70,6 +71,8 @@ export class ResilientUpstream implements Upstream {
   readonly #shutdown = new AbortController();
   readonly #options: ResilientUpstreamOptions;
   readonly #observer: NodeJS.Timeout;
+  /** Set when gateway.resilience is off: calls skip the chain (see direct-calls.ts). */
+  readonly #direct: DirectCalls | undefined;
 
   constructor(options: ResilientUpstreamOptions) {
     this.#options = options;
@@ -102,6 +105,15 @@ export class ResilientUpstream implements Upstream {
       checkpointStore: options.checkpointStore,
       options: options.resilience ?? resilienceOptionsFromConfig(options.config),
     });
+    this.#direct =
+      options.config.gateway.resilience === "off"
+        ? new DirectCalls({
+            balancerOf: (agent) => this.#replicasOf(agent).balancer,
+            transportTo: (endpoint) => this.#replicasOf(agentOf(endpoint)).transportTo(endpoint),
+            metrics: options.metrics,
+            checkpointer: this.client.chain.checkpointer,
+          })
+        : undefined;
     wireMetrics(
       this.client.events,
       options.metrics,
@@ -126,7 +138,7 @@ export class ResilientUpstream implements Upstream {
   }
 
   invoke(request: AgentRequest, options: UpstreamOptions): Promise<AgentResponse> {
-    return this.client.invoke(request.agent, request.action, request.input, {
+    return (this.#direct ?? this.client).invoke(request.agent, request.action, request.input, {
       signal: options.signal,
       deadline: options.deadline,
       requestId: options.requestId,
@@ -140,7 +152,7 @@ export class ResilientUpstream implements Upstream {
   ): Promise<string> {
     const streamId = newStreamId();
     const stop = this.#stopSignal(options.signal);
-    const events = this.client.stream(request.agent, request.action, request.input, {
+    const events = (this.#direct ?? this.client).stream(request.agent, request.action, request.input, {
       signal: stop.signal,
       deadline: options.deadline,
       requestId: options.requestId,
