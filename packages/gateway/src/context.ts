@@ -1,6 +1,7 @@
 /** What the gateway's plugins share, decorated nowhere: passed explicitly to each plugin. */
 import type { Config, Logger, Tracing } from "@synapse/core";
-import type { IdempotencyStore } from "./idempotency.js";
+import type { RedisClient } from "@synapse/resilience";
+import type { Idempotency } from "./idempotency.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { Upstream } from "./upstream.js";
 import type { WorkflowEngine } from "./workflow/workflow-engine.js";
@@ -9,7 +10,9 @@ export interface GatewayContext {
   config: Config;
   upstream: Upstream;
   metrics: GatewayMetrics;
-  idempotency: IdempotencyStore;
+  idempotency: Idempotency;
+  /** Shared mode's Redis (rate-limit counters live there); undefined when state is embedded. */
+  redis?: RedisClient;
   logger: Logger;
   workflows: WorkflowEngine;
   startedAt: number;

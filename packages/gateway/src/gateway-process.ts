@@ -4,12 +4,10 @@
  * SIGTERM/SIGINT (or the launcher going away) closes it gracefully and exits 0.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Config, ConfigError, createLogger, type Logger, loadConfig, startTracing } from "@synapse/core";
-import { SqliteCheckpointStore } from "@synapse/resilience";
 import type { FastifyInstance } from "fastify";
 import { buildGateway } from "./app.js";
-import { IdempotencyStore } from "./idempotency.js";
+import { openGatewayState } from "./gateway-state.js";
 import { GatewayMetrics } from "./metrics.js";
 import { ResilientUpstream } from "./upstream/resilient-upstream.js";
 import { openPersistence } from "./workflow/persistence.js";
@@ -28,10 +26,9 @@ export interface RunningGateway {
 /** Starts the gateway in this process and resolves once it listens. */
 export async function runGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   mkdirSync(config.dataDir, { recursive: true });
-  const checkpointStore = new SqliteCheckpointStore({
-    filename: join(config.dataDir, "streams.sqlite"),
-    ttlMs: config.gateway.streamRetainMs,
-  });
+  // Stream logs, response cache, idempotency keys: embedded or in Redis (SYNAPSE_STATE).
+  const state = await openGatewayState(config, logger);
+  const checkpointStore = state.checkpointStore;
   const metrics = new GatewayMetrics();
   // Spans for requests and upstream attempts when SYNAPSE_OTLP_ENDPOINT is set; otherwise none.
   const tracing = await startTracing({
@@ -39,14 +36,21 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
     serviceName: "synapse-gateway",
     resource: { "service.instance.id": `gateway-${process.pid}`, "service.version": GATEWAY_VERSION },
   });
-  const upstream = new ResilientUpstream({ config, logger, metrics, checkpointStore, tracing });
+  const upstream = new ResilientUpstream({
+    config,
+    logger,
+    metrics,
+    checkpointStore,
+    responseCache: state.responseCache,
+    tracing,
+  });
   upstream.start();
   let persistence: Awaited<ReturnType<typeof openPersistence>>;
   try {
     persistence = await openPersistence(config);
   } catch (err) {
     await upstream.close();
-    await checkpointStore.close();
+    await state.close();
     throw err;
   }
   const workflows = new WorkflowEngine({
@@ -63,7 +67,8 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
     metrics,
     upstream,
     workflows,
-    idempotency: new IdempotencyStore(config.gateway.idempotencyTtlMs),
+    idempotency: state.idempotency,
+    redis: state.redis,
     startedAt: Date.now(),
     version: GATEWAY_VERSION,
     tracing,
@@ -73,7 +78,7 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
   } catch (err) {
     await upstream.close();
     await persistence.close();
-    await checkpointStore.close();
+    await state.close();
     const code = (err as { code?: string }).code;
     throw new Error(
       code === "EADDRINUSE"
@@ -101,7 +106,7 @@ export async function runGateway(config: Config, logger: Logger): Promise<Runnin
       await workflows.close();
       await upstream.close();
       await persistence.close();
-      await checkpointStore.close();
+      await state.close();
       await tracing.shutdown();
     },
   };

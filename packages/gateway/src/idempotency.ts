@@ -1,15 +1,24 @@
 /**
  * Idempotency-Key: a retried POST with the same key (from the same client) attaches to the
  * stream or result of the first instead of calling the agent again. Entries keep for a TTL;
- * a failed unary call forgets its key so the client's retry really retries.
+ * a failed unary call forgets its key so the client's retry really retries. `IdempotencyStore`
+ * keeps keys in this process; `RedisIdempotencyStore` shares them between gateways.
  */
 import type { AgentResponse } from "@synapse/core";
+
+/** What the routes need from an idempotency store. */
+export interface Idempotency {
+  /** The stream id for `key`, starting the stream with `start` the first time. */
+  stream(key: string, start: () => Promise<string>): Promise<string>;
+  /** The response for `key`, calling `run` the first time. */
+  unary(key: string, run: () => Promise<AgentResponse>): Promise<AgentResponse>;
+}
 
 type Entry =
   | { kind: "stream"; streamId: Promise<string>; expires: number }
   | { kind: "unary"; response: Promise<AgentResponse>; expires: number };
 
-export class IdempotencyStore {
+export class IdempotencyStore implements Idempotency {
   private readonly entries = new Map<string, Entry>();
 
   constructor(

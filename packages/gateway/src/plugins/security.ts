@@ -3,7 +3,8 @@
  * - API keys (config gateway.apiKeys): required as `Authorization: Bearer <key>` on /api and /v1
  *   when any is configured. Keys are kept only as SHA-256 hashes and compared in constant time.
  * - Rate limits (gateway.rateLimitPerMinute): per key, or per client address without keys;
- *   429 with Retry-After (@fastify/rate-limit).
+ *   429 with Retry-After (@fastify/rate-limit). In shared state mode the counters live in Redis,
+ *   so the limit holds across every gateway; if Redis fails, requests pass rather than fail.
  * - CORS (gateway.corsOrigins): closed unless origins are listed.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -52,6 +53,9 @@ export const securityPlugin = fp(async (app: FastifyInstance, ctx: GatewayContex
       hook: "preHandler",
       allowList: (request) => isOpen(request.url),
       keyGenerator: (request) => request.principal ?? request.ip,
+      ...(ctx.redis === undefined
+        ? {}
+        : { redis: ctx.redis, nameSpace: "synapse:rate-limit:", skipOnError: true }),
       errorResponseBuilder: (_request, context) =>
         new SynapseError("RESOURCE_EXHAUSTED", `Rate limit of ${context.max} requests per minute exceeded.`, {
           retryAfterMs: context.ttl,

@@ -17,14 +17,15 @@ import {
   newStreamId,
   type StreamEvent,
   SynapseError,
-  type TransportName,
   type Tracing,
+  type TransportName,
   traceAttempts,
 } from "@synapse/core";
 import {
   type CheckpointStore,
   type ResilienceOptionsInput,
   ResilientClient,
+  type ResponseCacheStore,
   resilienceOptionsFromConfig,
 } from "@synapse/resilience";
 import type { PoolOptions } from "@synapse/transport";
@@ -41,6 +42,8 @@ export interface ResilientUpstreamOptions {
   logger: Logger;
   metrics: GatewayMetrics;
   checkpointStore: CheckpointStore;
+  /** The fallback's cache; defaults to an LRU in this process. Shared state passes Redis's. */
+  responseCache?: ResponseCacheStore;
   /** Overrides the transport in config (gateway.transport). */
   transport?: TransportName;
   resilience?: ResilienceOptionsInput;
@@ -103,6 +106,7 @@ export class ResilientUpstream implements Upstream {
       pickEndpoint: (call, exclude) =>
         this.#replicasOf(call.request.agent).balancer.pickEndpoint(call, exclude),
       checkpointStore: options.checkpointStore,
+      ...(options.responseCache === undefined ? {} : { responseCache: options.responseCache }),
       options: options.resilience ?? resilienceOptionsFromConfig(options.config),
     });
     this.#direct =
