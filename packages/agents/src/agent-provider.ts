@@ -1,0 +1,99 @@
+/**
+ * What answers an agent service's calls, as the one Provider interface the service runs: the
+ * roles on a model (an LLM client) or sim, plus, for codex, the execute role on the command
+ * executor. It reports the usage of every model call and says which isolation is in force.
+ */
+import type { ActionInput, ActionName, Usage } from "@synapse/core";
+import { SynapseError } from "@synapse/core";
+import type { Completion, LlmClient, Provider, ProviderCall, ProviderEvent } from "@synapse/providers";
+import type { CommandExecutor } from "./executor/index.js";
+import type { ExecuteRole } from "./roles/execute-role.js";
+import type { ModelRole } from "./roles/model-role.js";
+import { userPrompt } from "./roles/user-prompts.js";
+
+export interface AgentProviderParts {
+  name: string;
+  model: string;
+  /** The roles on a model, by action; absent when sim answers. */
+  roles?: ReadonlyMap<ActionName, ModelRole>;
+  /** sim, when it answers. */
+  sim?: Provider;
+  /** Codex's execute. */
+  execute?: ExecuteRole;
+  /** Called with each answer's usage when sim answers (roles report their own). */
+  onSimUsage?: (action: ActionName, usage: Usage) => void;
+  /** Closed with the provider. */
+  llm?: LlmClient;
+  executor?: CommandExecutor;
+}
+
+export class AgentProvider implements Provider {
+  readonly name: string;
+  readonly model: string;
+  /** "bwrap" or "process" where commands run (codex), "none" otherwise. */
+  readonly isolation: string;
+  readonly #parts: AgentProviderParts;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: AgentProviderParts) {
+    this.#parts = parts;
+    this.name = parts.name;
+    this.model = parts.model;
+    this.isolation = parts.executor?.isolation() ?? "none";
+  }
+
+  stream(call: ProviderCall): AsyncIterable<ProviderEvent> {
+    const { execute, roles, sim } = this.#parts;
+    if (call.action === "execute" && execute) return execute.stream(call);
+    const role = roles?.get(call.action);
+    if (role) return this.#role(role, call);
+    if (sim) return this.#sim(sim, call);
+    throw new SynapseError("UNIMPLEMENTED", `${this.name} has no ${call.action} role here.`);
+  }
+
+  async complete(call: ProviderCall): Promise<Completion> {
+    const role = this.#parts.roles?.get(call.action);
+    if (!role || (call.action === "execute" && this.#parts.execute)) return gather(this.stream(call));
+    const answer = await role.complete(
+      userPrompt(call.action, call.input as ActionInput[ActionName]),
+      call.signal,
+    );
+    return { text: answer.text, result: answer.result, usage: answer.usage };
+  }
+
+  /** Stops running commands and releases connections. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#parts.executor?.close();
+      await this.#parts.llm?.close();
+    })();
+    return this.#closing;
+  }
+
+  async *#role(role: ModelRole, call: ProviderCall): AsyncGenerator<ProviderEvent> {
+    if (call.continuation) {
+      throw new SynapseError(
+        "FAILED_PRECONDITION",
+        `A ${this.name} answer cannot be continued on another replica (a model does not repeat itself); resume the stream where it ran, or call again.`,
+      );
+    }
+    yield* role.stream(userPrompt(call.action, call.input as ActionInput[ActionName]), call.signal);
+  }
+
+  async *#sim(sim: Provider, call: ProviderCall): AsyncGenerator<ProviderEvent> {
+    for await (const event of sim.stream(call)) {
+      if (event.type === "done") this.#parts.onSimUsage?.(call.action, event.usage);
+      yield event;
+    }
+  }
+}
+
+/** A stream gathered into one answer. */
+async function gather(events: AsyncIterable<ProviderEvent>): Promise<Completion> {
+  let text = "";
+  for await (const event of events) {
+    if (event.type === "text") text += event.text;
+    else return { text, result: event.result, usage: event.usage };
+  }
+  throw new SynapseError("INTERNAL", "The answer ended without a result.");
+}
