@@ -38,6 +38,7 @@ export function createHealthServer(service: AgentService, metrics: ServiceMetric
         replica: d.replica,
         provider: d.provider,
         model: d.model,
+        isolation: d.isolation,
         inFlight: service.inFlight,
       });
     } else if (path === "/metrics") {

@@ -3,6 +3,7 @@
  * action and code, a call-duration histogram, and gauges for calls in flight and streams held.
  * Each service gets its own registry (no global state), labelled with agent and replica.
  */
+import type { UsageRecord } from "@synapse/agents";
 import type { AgentName } from "@synapse/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CallRecord } from "./call-scope.js";
@@ -31,6 +32,8 @@ export interface ServiceMetrics {
   readonly registry: Registry;
   /** Counts one finished call (give it to AgentService's `onCallEnd`). */
   observe(record: CallRecord): void;
+  /** Counts the tokens (and cost, when priced) of one model call. */
+  observeUsage(record: UsageRecord): void;
 }
 
 export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMetrics {
@@ -76,8 +79,25 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ["provider", "model"] as const,
     registers: [registry],
   }).set({ provider: options.provider, model: options.model }, 1);
+  const tokens = new Counter({
+    name: "synapse_service_tokens_total",
+    help: "Tokens of the model calls made, by provider and direction (input, output).",
+    labelNames: ["provider", "direction"] as const,
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: "synapse_service_cost_usd_total",
+    help: "Cost of the model calls made, in US dollars, where the agent's prices are configured.",
+    labelNames: ["provider"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    observeUsage(record) {
+      tokens.inc({ provider: record.provider, direction: "input" }, record.inputTokens);
+      tokens.inc({ provider: record.provider, direction: "output" }, record.outputTokens);
+      if (record.costUsd !== undefined) cost.inc({ provider: record.provider }, record.costUsd);
+    },
     observe(record) {
       const labels = { kind: record.kind, action: record.action, code: record.code };
       calls.inc(labels);

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { loadConfig } from "@synapse/core";
 import { JsonRpcClient } from "@synapse/transport";
@@ -7,6 +10,7 @@ import { captureLogger } from "./helpers.js";
 
 // Port 0 everywhere: each server takes a free port, and replica offsets are not added to 0.
 const config = loadConfig({
+  SYNAPSE_DATA_DIR: mkdtempSync(join(tmpdir(), "synapse-run-service-")),
   SYNAPSE_CODEX_GRPC_PORT: "0",
   SYNAPSE_CODEX_TCP_PORT: "0",
   SYNAPSE_CODEX_METRICS_PORT: "0",
@@ -16,7 +20,8 @@ const config = loadConfig({
   SYNAPSE_CODEX_SIM_FAULT_REPLICAS: "1",
 });
 
-const EXECUTE = { agent: "codex", action: "execute", input: { command: "echo hi" } } as const;
+// A task, not a command: commands run without asking the model, so sim's faults would not apply.
+const EXECUTE = { agent: "codex", action: "execute", input: { task: "say hi" } } as const;
 
 describe("runService", () => {
   test("sim faults apply only on the replicas the configuration names", async () => {
