@@ -1,16 +1,23 @@
 /**
- * An LlmClient on a vendor API through the AI SDK: `streamText` for streams, `generateText` for
- * whole answers, the SDK's own retries off (retries belong to our resilience layer), the
- * model and its options built once, and every failure mapped to a SynapseError.
+ * An LlmClient on a vendor API through the AI SDK. It calls the vendor model's own streaming
+ * and whole-answer calls (`doStream` / `doGenerate`, the SDK's provider interface that
+ * `streamText` and `generateText` are built on) rather than those two: they add about 2 ms of
+ * CPU per streamed call (prompt validation, step and telemetry machinery, per-delta output
+ * parsing) for features we do not use — tools, multi-step runs, callbacks — and their retry
+ * wrapper, which must be off anyway (retries belong to our resilience layer). The SDK still does
+ * all the wire work: request bodies, SSE parsing, structured output modes, usage, abort, errors.
+ * The model, its options and each answer format are built once, not per call.
  */
 import { type Clock, SynapseError, systemClock, type Usage } from "@synapse/core";
-import { generateText, type LanguageModelUsage, type OutputInterface, streamText } from "ai";
+import type { JSONSchema7 } from "ai";
 import { throwIfAborted } from "../abort.js";
 import type { LlmAnswer, LlmClient, LlmEvent, LlmRequest, StructuredOutput } from "../llm.js";
-import { jsonTextOutput } from "./json-text-output.js";
 import { type ErrorHints, mapAiSdkError } from "./map-error.js";
 import { createPooledFetch, type PooledFetch } from "./pooled-fetch.js";
-import { type ApiVendor, createVendorModel, type VendorModel } from "./vendor-models.js";
+import { type ApiVendor, createVendorModel, type ModelV3 } from "./vendor-models.js";
+
+type CallOptions = Parameters<ModelV3["doStream"]>[0];
+type ModelUsage = Awaited<ReturnType<ModelV3["doGenerate"]>>["usage"];
 
 export interface AiSdkClientOptions {
   vendor: ApiVendor;
@@ -28,24 +35,16 @@ export interface AiSdkClientOptions {
   clock?: Clock;
 }
 
-// The SDK reports stream errors through the stream (handled below) and by default also logs
-// them to the console; errors are ours to report.
-const quiet = () => {};
-
-// The SDK prints its warnings (settings a model ignores) straight to the console, around our
-// structured logs; switched off unless the embedding program chose otherwise.
-const sdkGlobals = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
-sdkGlobals.AI_SDK_LOG_WARNINGS ??= false;
-
 export class AiSdkClient implements LlmClient {
   readonly provider: ApiVendor;
   readonly model: string;
-  readonly #vendor: VendorModel;
+  readonly #model: ModelV3;
+  readonly #providerOptions: CallOptions["providerOptions"];
   readonly #hints: ErrorHints;
   readonly #clock: Clock;
   readonly #pool: PooledFetch;
   readonly #ownsPool: boolean;
-  readonly #outputs = new WeakMap<StructuredOutput, OutputInterface<string, string, never>>();
+  readonly #formats = new WeakMap<StructuredOutput, NonNullable<CallOptions["responseFormat"]>>();
 
   constructor(options: AiSdkClientOptions) {
     this.provider = options.vendor;
@@ -54,27 +53,28 @@ export class AiSdkClient implements LlmClient {
     this.#clock = options.clock ?? systemClock;
     this.#ownsPool = options.pool === undefined;
     this.#pool = options.pool ?? createPooledFetch();
-    this.#vendor = createVendorModel({
+    const built = createVendorModel({
       vendor: options.vendor,
       model: options.model,
       apiKey: options.apiKey || undefined,
       baseUrl: options.baseUrl || undefined,
       fetch: this.#pool.fetch,
     });
+    this.#model = built.model;
+    this.#providerOptions = built.providerOptions;
   }
 
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
     const { signal } = request;
     throwIfAborted(signal);
-    let usage: LanguageModelUsage | undefined;
+    let usage: ModelUsage | undefined;
     try {
-      const result = streamText({ ...this.#settings(request), onError: quiet });
-      for await (const part of result.fullStream) {
+      const { stream } = await this.#model.doStream(this.#options(request));
+      for await (const part of stream) {
         if (part.type === "text-delta") {
-          if (part.text !== "") yield { type: "text", text: part.text };
-        } else if (part.type === "finish") usage = part.totalUsage;
+          if (part.delta !== "") yield { type: "text", text: part.delta };
+        } else if (part.type === "finish") usage = part.usage;
         else if (part.type === "error") throw part.error;
-        else if (part.type === "abort") throwIfAborted(signal);
       }
     } catch (err) {
       throw this.#error(err, signal);
@@ -93,8 +93,10 @@ export class AiSdkClient implements LlmClient {
     const { signal } = request;
     throwIfAborted(signal);
     try {
-      const result = await generateText(this.#settings(request));
-      return { text: result.text, usage: toUsage(result.totalUsage) };
+      const result = await this.#model.doGenerate(this.#options(request));
+      let text = "";
+      for (const part of result.content) if (part.type === "text") text += part.text;
+      return { text, usage: toUsage(result.usage) };
     } catch (err) {
       throw this.#error(err, signal);
     }
@@ -104,25 +106,26 @@ export class AiSdkClient implements LlmClient {
     return this.#ownsPool ? this.#pool.close() : Promise.resolve();
   }
 
-  #settings(request: LlmRequest) {
+  #options(request: LlmRequest): CallOptions {
     return {
-      model: this.#vendor.model,
-      system: request.system,
-      prompt: request.prompt,
+      prompt: [
+        { role: "system", content: request.system },
+        { role: "user", content: [{ type: "text", text: request.prompt }] },
+      ],
       abortSignal: request.signal,
-      maxRetries: 0,
-      providerOptions: this.#vendor.providerOptions,
-      ...(request.output ? { output: this.#output(request.output) } : {}),
+      providerOptions: this.#providerOptions,
+      ...(request.output ? { responseFormat: this.#format(request.output) } : {}),
     };
   }
 
-  #output(spec: StructuredOutput): OutputInterface<string, string, never> {
-    let output = this.#outputs.get(spec);
-    if (!output) {
-      output = jsonTextOutput(spec);
-      this.#outputs.set(spec, output);
+  /** The answer format for a schema, built on first use and kept (schemas are per action). */
+  #format(spec: StructuredOutput): NonNullable<CallOptions["responseFormat"]> {
+    let format = this.#formats.get(spec);
+    if (!format) {
+      format = { type: "json", schema: spec.schema as JSONSchema7, name: spec.name };
+      this.#formats.set(spec, format);
     }
-    return output;
+    return format;
   }
 
   #error(err: unknown, signal: AbortSignal): SynapseError {
@@ -130,6 +133,6 @@ export class AiSdkClient implements LlmClient {
   }
 }
 
-function toUsage(usage: LanguageModelUsage): Usage {
-  return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+function toUsage(usage: ModelUsage): Usage {
+  return { inputTokens: usage.inputTokens.total ?? 0, outputTokens: usage.outputTokens.total ?? 0 };
 }

@@ -30,8 +30,11 @@ export interface VendorModelOptions {
 }
 
 /** The provider-specific call options, built once: they are the same for every call. */
+/** The SDK's language model interface, version 3 (what the v3 vendor packages build). */
+export type ModelV3 = Extract<Exclude<LanguageModel, string>, { specificationVersion: "v3" }>;
+
 export interface VendorModel {
-  model: Exclude<LanguageModel, string>;
+  model: ModelV3;
   providerOptions: Record<string, Record<string, string | boolean>>;
 }
 
