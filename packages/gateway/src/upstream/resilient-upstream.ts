@@ -175,8 +175,30 @@ export class ResilientUpstream implements Upstream {
       throw err;
     }
     void iterator.return?.(undefined);
-    void this.#whenDone(streamId).finally(stop.dispose);
+    void this.#whenDone(streamId);
+    if (options.signal !== undefined) this.#onLogClosed(streamId, stop.dispose);
     return streamId;
+  }
+
+  /** Calls `then` once the stream's log holds its final event or failure (it may already). */
+  #onLogClosed(streamId: string, then: () => void): void {
+    const store = this.#options.checkpointStore;
+    let called = false;
+    const end = () => {
+      if (called) return;
+      called = true;
+      unsubscribe();
+      then();
+    };
+    const unsubscribe = store.subscribe(streamId, (event) => {
+      if (event.type !== "chunk") end();
+    });
+    store.read(streamId, Number.MAX_SAFE_INTEGER).then(
+      (snapshot) => {
+        if (snapshot.final !== undefined || snapshot.failure !== undefined) end();
+      },
+      end,
+    );
   }
 
   /**
