@@ -125,6 +125,17 @@ describe("roles on a model (an OpenAI-compatible fake)", () => {
     await provider.close();
   });
 
+  test("broken JSON, then valid on the repair call: the result", async () => {
+    fake.answer('{"steps": [{"id": 1, "goal": "Write the parser"', PLAN_TEXT);
+    const provider = claude();
+    const seen = fake.requests.length;
+    const got = await provider.complete(planCall());
+    assert.deepEqual(got.result, PLAN);
+    assert.equal(fake.requests.length - seen, 2);
+    assert.match(fake.requests.at(-1)?.messages.at(-1)?.content ?? "", /the answer holds no JSON object/);
+    await provider.close();
+  });
+
   test("invalid twice fails with a clear INTERNAL error naming the schema and the problem", async () => {
     fake.answer("I would rather not answer in JSON.");
     const provider = claude();
