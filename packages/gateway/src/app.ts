@@ -9,7 +9,6 @@ import type { GatewayContext } from "./context.js";
 import { errorsPlugin } from "./plugins/errors.js";
 import { securityPlugin } from "./plugins/security.js";
 import { tracingPlugin } from "./plugins/tracing.js";
-import { tracingPlugin } from "./plugins/tracing.js";
 import { agentRoutes } from "./routes/agents.js";
 import { docsRoutes, openApiPlugin } from "./routes/docs.js";
 import { healthRoutes } from "./routes/health.js";
@@ -32,7 +31,6 @@ export async function buildGateway(ctx: GatewayContext): Promise<FastifyInstance
     reply.header("x-request-id", request.id);
   });
 
-  await app.register(tracingPlugin, ctx);
   await app.register(tracingPlugin, ctx);
   await app.register(errorsPlugin);
   await app.register(securityPlugin, ctx);
