@@ -193,12 +193,9 @@ export class ResilientUpstream implements Upstream {
     const unsubscribe = store.subscribe(streamId, (event) => {
       if (event.type !== "chunk") end();
     });
-    store.read(streamId, Number.MAX_SAFE_INTEGER).then(
-      (snapshot) => {
-        if (snapshot.final !== undefined || snapshot.failure !== undefined) end();
-      },
-      end,
-    );
+    store.read(streamId, Number.MAX_SAFE_INTEGER).then((snapshot) => {
+      if (snapshot.final !== undefined || snapshot.failure !== undefined) end();
+    }, end);
   }
 
   /**
