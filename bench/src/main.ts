@@ -1,0 +1,49 @@
+/**
+ * `npm run bench [-- --quick | --smoke] [--out DIR] [--markdown FILE | --no-markdown]`: runs
+ * the benchmarks, prints the tables, writes the JSON results (bench/results/<timestamp>.json by
+ * default) and refreshes the generated block of BENCHMARKS.md. Exits 1 when a scenario could
+ * not run (missed targets are results, not errors).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "./machine.js";
+import { MODES } from "./modes.js";
+import { stopAll } from "./processes/child.js";
+import { markdownBlock, textTables, writeMarkdown } from "./report/render.js";
+import { resultTables } from "./report/tables.js";
+import { runBench } from "./run.js";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
+    out: { type: "string", default: join(REPO_ROOT, "bench", "results") },
+    markdown: { type: "string", default: join(REPO_ROOT, "BENCHMARKS.md") },
+    "no-markdown": { type: "boolean", default: false },
+  },
+});
+const sizes = MODES[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
+const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping every process started`);
+    void stopAll(1_000).then(() => process.exit(130));
+  });
+}
+
+const results = await runBench(sizes, log);
+const tables = resultTables(results);
+process.stdout.write(`${textTables(tables)}\n`);
+
+mkdirSync(values.out, { recursive: true });
+const file = join(values.out, `${results.startedAt.replaceAll(":", "-")}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${file}`);
+if (!values["no-markdown"]) {
+  writeMarkdown(values.markdown, markdownBlock(results, tables, relative(REPO_ROOT, file)));
+  log(`markdown: ${values.markdown}`);
+}
+const failures = results.notes.filter((n) => n.includes(" failed: "));
+process.exitCode = failures.length > 0 ? 1 : 0;
