@@ -160,3 +160,18 @@ export function fromJsonRpcCode(jsonRpcCode: number): Code {
       return "UNKNOWN";
   }
 }
+
+/**
+ * An UNAVAILABLE for a call that never reached a server (no connection could be made), so
+ * nothing ran there: retrying it elsewhere is always safe, and it says nothing about the
+ * service being overloaded — gRFC A6 retries such calls "transparently", outside retry
+ * throttling. Transports raise it; the retry layer reads it with `wasNotSent`.
+ */
+export function notSentError(message: string, cause?: unknown): SynapseError {
+  return new SynapseError("UNAVAILABLE", message, { details: { notSent: true }, cause });
+}
+
+/** True for an error made by `notSentError` (or carrying its marker across a transport). */
+export function wasNotSent(err: unknown): boolean {
+  return err instanceof SynapseError && err.code === "UNAVAILABLE" && err.details?.notSent === true;
+}

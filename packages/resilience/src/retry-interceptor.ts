@@ -2,8 +2,12 @@
  * The retry layer (gRFC A6). Before each attempt it asks the balancer's `pickEndpoint` for a
  * replica, excluding the ones that already failed in this call (and any the call asks to avoid).
  * A failed attempt is retried when its code is retryable, attempts remain (≤ 5 including the
- * first), the server did not push back with a negative delay, the target's retry-throttle bucket
- * allows it, and the next attempt can start before the caller's deadline. The delay follows the
+ * first), the server did not push back with a negative delay, the retry-throttle bucket of the
+ * replica the retry would go to allows it, and the next attempt can start before the caller's
+ * deadline. Buckets are kept per replica (per agent when no replica is named): gRFC A6 throttles
+ * per server so retries cannot pile onto an overloaded one, and a retry sent to a healthy replica
+ * adds nothing to the load of the one that failed — so when one of three replicas dies with many
+ * calls on it, their retries go to the others instead of being throttled away. The delay follows the
  * backoff schedule, or the server's pushback (`SynapseError.retryAfterMs`) when present, after
  * which the schedule restarts. A breaker's fail-fast rejection sent no request, so the next
  * replica is tried without waiting and without spending a throttle token.
@@ -21,6 +25,7 @@ import {
   type Next,
   SynapseError,
   sleep,
+  wasNotSent,
 } from "@synapse/core";
 import { RetryBackoff } from "./backoff.js";
 import { isCircuitOpen } from "./codes.js";
@@ -52,20 +57,36 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
 
   return (next: Next): Next =>
     async <C extends Call>(call: C): Promise<CallOutput<C>> => {
-      const target = call.request.agent;
+      const bucket = (endpoint: string | undefined) => endpoint ?? call.request.agent;
       const facts = { agent: call.request.agent, action: call.request.action, stream: call.stream };
       const exclude = new Set<string>(call.avoidEndpoints ?? []);
       const backoff = new RetryBackoff(options, deps.random);
-      const countable = (err: unknown, code: Code) => retryable.has(code) && !isCircuitOpen(err);
+      // Fast-failed by an open breaker, or never sent (no connection): neither says the service
+      // is overloaded, so neither spends throttle tokens (gRFC A6's transparent retry).
+      const countable = (err: unknown, code: Code) =>
+        retryable.has(code) && !isCircuitOpen(err) && !wasNotSent(err);
 
+      let lastError: SynapseError | undefined;
       for (let attempt = 1; ; attempt++) {
         const endpoint = deps.pickEndpoint?.(call, exclude) ?? call.endpoint;
+        if (lastError !== undefined && throttle !== undefined && !wasNotSent(lastError)) {
+          if (!throttle.allowsRetry(bucket(endpoint))) {
+            events.emit("giveup", {
+              ...facts,
+              attempts: attempt - 1,
+              code: lastError.code,
+              reason: "throttled",
+              at: clock.now(),
+            });
+            throw lastError;
+          }
+        }
         const attemptCall: C = endpoint === undefined ? call : { ...call, endpoint };
         events.emit("attempt", { ...facts, attempt, endpoint, at: clock.now() });
         try {
           if (!attemptCall.stream) {
             const output = await next(attemptCall);
-            throttle?.onSuccess(target);
+            throttle?.onSuccess(bucket(endpoint));
             return { ...output, endpoint } as CallOutput<C>;
           }
           const output = (await next(attemptCall)) as CallOutput<typeof attemptCall & { stream: true }>;
@@ -73,9 +94,9 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
           // Committed: from here on a failure goes up, never into another attempt.
           const watched = watchStream(peeked.events, {
             onEnd: (end) => {
-              if (end.kind === "done") throttle?.onSuccess(target);
+              if (end.kind === "done") throttle?.onSuccess(bucket(endpoint));
               else if (end.kind === "error" && countable(end.error, SynapseError.from(end.error).code)) {
-                throttle?.onFailure(target);
+                throttle?.onFailure(bucket(endpoint));
               }
             },
           });
@@ -83,7 +104,7 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
         } catch (err) {
           const error = SynapseError.from(err);
           if (call.signal.aborted) throw error;
-          if (countable(err, error.code)) throttle?.onFailure(target);
+          if (countable(err, error.code)) throttle?.onFailure(bucket(endpoint));
           if (endpoint !== undefined) exclude.add(endpoint);
 
           const giveUp = (reason: GiveUpReason): SynapseError => {
@@ -94,16 +115,16 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
           if (attempt >= options.maxAttempts) throw giveUp("max_attempts");
           const pushback = error.retryAfterMs;
           if (pushback !== undefined && pushback < 0) throw giveUp("pushback");
-          if (throttle !== undefined && !throttle.allowsRetry(target)) throw giveUp("throttled");
 
           let delayMs: number;
           if (pushback !== undefined) {
             delayMs = pushback;
             backoff.restart();
           } else {
-            delayMs = isCircuitOpen(err) ? 0 : backoff.next();
+            delayMs = isCircuitOpen(err) || wasNotSent(err) ? 0 : backoff.next();
           }
           if (call.deadline !== undefined && clock.now() + delayMs >= call.deadline) throw giveUp("deadline");
+          lastError = error;
 
           events.emit("retry", {
             ...facts,

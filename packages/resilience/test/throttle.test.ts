@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type AgentName, SynapseError } from "@synapse/core";
+import { type AgentName, notSentError, SynapseError } from "@synapse/core";
 import { ResilienceEvents, RetryThrottle, resolveOptions, retryInterceptor } from "../src/index.js";
 import { AutoClock, fakeNext, request, response, unary } from "./helpers/fakes.js";
 
 const INF = Number.POSITIVE_INFINITY;
 
-function setup() {
+function setup(failure: () => SynapseError = () => new SynapseError("UNAVAILABLE", "server failing")) {
   const throttle = new RetryThrottle({ maxTokens: 10, tokenRatio: 0.5 });
   let failuresLeft = 0;
   let attempts = 0;
@@ -22,7 +22,7 @@ function setup() {
         attempts++;
         if (failuresLeft > 0) {
           failuresLeft--;
-          throw new SynapseError("UNAVAILABLE", "server failing");
+          throw failure();
         }
         return response(call.request);
       },
@@ -73,6 +73,43 @@ describe("retry throttling (token bucket per target)", () => {
     assert.equal(await call(1), 1);
     assert.equal(await call(1, "gemini"), 2);
     assert.equal(throttle.tokens("gemini"), 9.5);
+  });
+
+  test("calls that were never sent (no connection) retry at once and spend no tokens (gRFC A6 transparent retry)", async () => {
+    const { throttle, call } = setup(() => notSentError("Cannot connect to 127.0.0.1:1 (ECONNREFUSED)"));
+    for (let i = 0; i < 10; i++) assert.equal(await call(2), 3, `call ${i + 1}`);
+    assert.equal(throttle.tokens("claude"), 10, "only successes counted");
+    assert.equal(await call(INF), 5, "still bounded by maxAttempts");
+    assert.equal(throttle.tokens("claude"), 10);
+  });
+
+  test("buckets are per replica: a dead replica's failures do not throttle retries to a healthy one", async () => {
+    const throttle = new RetryThrottle({ maxTokens: 10, tokenRatio: 0.5 });
+    const seen: string[] = [];
+    const next = retryInterceptor({
+      options: resolveOptions().retry,
+      throttle,
+      clock: new AutoClock(),
+      random: () => 0.5,
+      events: new ResilienceEvents(),
+      pickEndpoint: (_call, exclude) => ["a", "b"].find((e) => !exclude.has(e)),
+    })(
+      fakeNext({
+        unary: async (call) => {
+          seen.push(call.endpoint ?? "?");
+          if (call.endpoint === "a") throw new SynapseError("UNAVAILABLE", "connection reset mid-call");
+          return response(call.request);
+        },
+      }),
+    );
+    for (let i = 0; i < 20; i++) {
+      seen.length = 0;
+      await next(unary(request("claude", "plan")));
+      assert.deepEqual(seen, ["a", "b"], `call ${i + 1} retried on b`);
+    }
+    assert.equal(throttle.tokens("a"), 0, "a's bucket is drained");
+    assert.equal(throttle.tokens("b"), 10);
+    assert.equal(throttle.allowsRetry("a"), false);
   });
 
   test("tokens are exact in thousandths: ten successes of 0.1 give back exactly 1", () => {

@@ -15,6 +15,7 @@ import {
   type ServiceClientConstructor,
 } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
+import { wasNotSent } from "@synapse/core";
 import { AGENT_SERVICE_NAME, GrpcAgentClient } from "../src/grpc/index.js";
 import { FakeClock, FakeHandler, failure, startServer } from "./grpc-fixtures.js";
 
@@ -97,7 +98,9 @@ describe("health", () => {
     await server.close(0);
     const client = new GrpcAgentClient(address);
     try {
-      assert.equal((await failure(client.health())).code, "UNAVAILABLE");
+      const err = await failure(client.health());
+      assert.equal(err.code, "UNAVAILABLE");
+      assert.ok(wasNotSent(err), "marked as never sent, so the retry layer retries it transparently");
     } finally {
       client.close();
     }

@@ -10,6 +10,7 @@ import {
   isSynapseError,
   type StreamEvent,
   type SynapseError,
+  wasNotSent,
 } from "@synapse/core";
 import { JsonRpcClient, type JsonRpcClientOptions } from "../src/jsonrpc/index.js";
 import { RawClient, startServer, T, until } from "./jsonrpc-fixtures.js";
@@ -241,6 +242,7 @@ describe("JSON-RPC client: connections", () => {
     t.after(() => client.close());
     const err = await rejectsWith(client.health(), "UNAVAILABLE");
     assert.match(err.message, /Cannot connect/);
+    assert.ok(wasNotSent(err), "marked as never sent, so the retry layer retries it transparently");
   });
 
   test("an error the server announces before closing (a limit) is what the calls get", T, async (t) => {

@@ -4,7 +4,7 @@
  * as a JSON `synapse-error-details-bin` trailer.
  */
 import { Metadata, type ServiceError, type StatusObject } from "@grpc/grpc-js";
-import { codeFromGrpcStatus, GRPC_STATUS, SynapseError } from "@synapse/core";
+import { codeFromGrpcStatus, GRPC_STATUS, notSentError, SynapseError } from "@synapse/core";
 
 /** The gRFC A6 trailer by which a server tells a client when to retry, in milliseconds. */
 export const PUSHBACK_TRAILER = "grpc-retry-pushback-ms";
@@ -43,6 +43,10 @@ export function isServiceError(err: unknown): err is ServiceError {
 export function fromServiceError(err: ServiceError): SynapseError {
   const code = codeFromGrpcStatus(err.code);
   const message = err.details || `The gRPC call failed with ${code}.`;
+  // grpc-js fails a call it could not send anywhere with this status from its picker.
+  if (code === "UNAVAILABLE" && message.includes("No connection established")) {
+    return notSentError(message, err);
+  }
   return new SynapseError(code, message, {
     retryAfterMs: readPushback(err.metadata),
     details: readDetails(err.metadata),

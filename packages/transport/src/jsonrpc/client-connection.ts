@@ -4,7 +4,7 @@
  * on it fails — with the error the server announced (an `id: null` error line) or UNAVAILABLE.
  */
 import { connect, type Socket } from "node:net";
-import { type Logger, SynapseError } from "@synapse/core";
+import { type Logger, notSentError, SynapseError } from "@synapse/core";
 import { type ChunkParams, JSONRPC_METHODS } from "./agent-wire.js";
 import type { CallCarrier, ClientCall } from "./client-call.js";
 import { LineReader } from "./line-reader.js";
@@ -143,7 +143,7 @@ export class ClientConnection implements CallCarrier {
     const where = `${this.host}:${this.port}`;
     if (this.queue !== undefined) {
       const why = this.socketError?.code ?? this.socketError?.message ?? "closed";
-      return new SynapseError("UNAVAILABLE", `Cannot connect to ${where} (${why}); is the service running?`);
+      return notSentError(`Cannot connect to ${where} (${why}); is the service running?`);
     }
     return new SynapseError(
       "UNAVAILABLE",
