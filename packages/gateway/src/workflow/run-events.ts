@@ -24,6 +24,8 @@ export type WorkflowEvent =
       type: "step_finished";
       runId: string;
       step: string;
+      agent: string;
+      action: string;
       round: number;
       durationMs: number;
       output: AgentResponse;

@@ -94,6 +94,8 @@ export async function finishStep(step: ValidStep, state: State, deps: StepDeps):
     type: "step_finished",
     runId: deps.runId,
     step: step.id,
+    agent: step.agent,
+    action: step.action,
     round: run.round,
     durationMs,
     output: response,
