@@ -7,6 +7,7 @@ import { gatewayCommand } from "./commands/gateway.js";
 import { serviceCommand } from "./commands/service.js";
 import { servicesCommand } from "./commands/services.js";
 import { upCommand } from "./commands/up.js";
+import { workflowCommand } from "./commands/workflow.js";
 
 function version(): string {
   const manifest: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
@@ -26,5 +27,6 @@ export function createProgram(): Command {
     .addCommand(serviceCommand())
     .addCommand(gatewayCommand())
     .addCommand(callCommand())
+    .addCommand(workflowCommand())
     .addCommand(configCommand());
 }
