@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Cluster, startCluster } from "./helpers/cluster.js";
+import { type Cluster, readSse, startCluster } from "./helpers/cluster.js";
 import { allCalls, getRun, type Json, postJson, waitForRun } from "./helpers/workflow.js";
 
 let cluster: Cluster;
@@ -63,6 +63,31 @@ describe("workflow: human approval before execute", () => {
       (await getRun(cluster.url, id)).steps.map((s) => s.step),
       ["plan", "code", "review"],
     );
+  });
+
+  test("GET …/events follows a run: its state first, then live events until it finishes", async () => {
+    const { id } = (await (
+      await post("/api/v1/workflow", { task: "Add a flag", approval: true })
+    ).json()) as { id: string };
+    await waitForRun(cluster.url, id, (r) => r.status === "awaiting_approval");
+    const res = await fetch(`${cluster.url}/api/v1/workflow/${id}/events`);
+    assert.equal(res.status, 200);
+    assert.equal((await post(`/api/v1/workflow/${id}/approve`)).status, 200);
+    const events = await readSse(res);
+    assert.equal(events[0]?.event, "run");
+    assert.equal((events[0]?.data as Json).status, "awaiting_approval");
+    assert.deepEqual(
+      events.filter((e) => e.event.startsWith("step_")).map((e) => `${e.event}:${(e.data as Json).step}`),
+      ["step_started:execute", "step_finished:execute"],
+    );
+    assert.equal((events.at(-1)?.data as Json | undefined)?.status, "succeeded");
+    const again = await readSse(await fetch(`${cluster.url}/api/v1/workflow/${id}/events`));
+    assert.deepEqual(
+      events.length > 0 && again.map((e) => e.event),
+      ["run"],
+      "a finished run: its state, then the end",
+    );
+    assert.equal((await fetch(`${cluster.url}/api/v1/workflow/wf_missing/events`)).status, 404);
   });
 
   test("approve and cancel of an unknown run are 404", async () => {

@@ -146,4 +146,45 @@ describe("workflow limits (in-process engine, fake upstream, fake clock)", () =>
       await (h2 ?? h).stop();
     }
   });
+
+  test("a step's timeoutMs bounds its agent call; other steps get workflow.stepTimeoutMs, never past the run's deadline", async () => {
+    const h = await startEngine({
+      SYNAPSE_WORKFLOW_STEP_TIMEOUT_MS: "7000",
+      SYNAPSE_WORKFLOW_DEADLINE_MS: "10000",
+    });
+    try {
+      await h.engine.register({
+        name: "timed",
+        steps: [
+          { id: "a", agent: "claude", action: "plan", input: { task: "x" }, timeoutMs: 2000 },
+          { id: "b", agent: "claude", action: "plan", input: { task: "y" } },
+          { id: "c", agent: "claude", action: "plan", input: { task: "z" }, timeoutMs: 60000 },
+        ],
+      });
+      const start = h.clock.now();
+      const run = await h.start({ workflow: "timed", input: {} });
+      await run.until("run_finished");
+      assert.deepEqual(h.upstream.deadlines, [start + 2000, start + 7000, start + 10000]);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test("workflow.requireApproval makes runs wait before execute unless a run says approval: false", async () => {
+    const h = await startEngine({ SYNAPSE_WORKFLOW_REQUIRE_APPROVAL: "true" });
+    try {
+      const gated = await h.start({ input: { task: "t" } });
+      await gated.until("awaiting_approval");
+      assert.equal((await h.engine.get(gated.id)).awaiting, "execute");
+      const free = await h.start({ input: { task: "t" }, approval: false });
+      await free.until("run_finished");
+      assert.equal((await h.engine.get(free.id)).status, "succeeded");
+      await h.engine.approve(gated.id);
+      await gated.until("run_finished");
+      assert.equal((await h.engine.get(gated.id)).status, "succeeded");
+      await assert.rejects(h.engine.approve(gated.id), /is succeeded, not awaiting approval/);
+    } finally {
+      await h.stop();
+    }
+  });
 });

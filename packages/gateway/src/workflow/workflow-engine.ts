@@ -219,6 +219,7 @@ export class WorkflowEngine {
   #reserve(id: string): Active {
     if (this.#closing)
       throw new SynapseError("UNAVAILABLE", "The gateway is shutting down; retry in a moment.");
+    if (this.#active.has(id)) throw new SynapseError("FAILED_PRECONDITION", `Run ${id} is already running.`);
     const max = this.#o.config.workflow.maxConcurrentRuns;
     if (this.#active.size >= max) {
       throw new SynapseError(

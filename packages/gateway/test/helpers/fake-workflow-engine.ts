@@ -42,6 +42,8 @@ export class FakeUpstream implements Upstream {
   readonly calls: AgentRequest[] = [];
   /** The signal each stream was started with, by stream id. */
   readonly signals = new Map<string, AbortSignal | undefined>();
+  /** The deadline each call was given, in call order. */
+  readonly deadlines: number[] = [];
   readonly #requests = new Map<string, AgentRequest>();
 
   constructor(public answer: (request: AgentRequest) => Answer = defaultAnswer) {}
@@ -54,6 +56,7 @@ export class FakeUpstream implements Upstream {
     this.calls.push(request);
     this.#requests.set(id, request);
     this.signals.set(id, options.signal);
+    this.deadlines.push(options.deadline);
     return id;
   }
 
