@@ -249,9 +249,9 @@ export const CONFIG_SCHEMA = {
     port: port(8000, "SYNAPSE_GATEWAY_PORT", "HTTP port of the gateway (API, /metrics, /docs)."),
     transport: oneOf(
       TRANSPORTS,
-      "grpc",
+      "tcp",
       "SYNAPSE_GATEWAY_TRANSPORT",
-      "Transport the gateway uses to reach services.",
+      "Transport the gateway uses to reach services: tcp (JSON-RPC, the cheaper per call in BENCHMARKS.md) or grpc.",
     ),
     resilience: oneOf(
       ["on", "off"],
