@@ -22,14 +22,19 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to its end (at most `timeoutMs`, default 30 s) and returns its output. */
-export function run(
-  command: string,
-  args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
-): RunResult {
+export interface RunOptions {
+  cwd?: string;
+  /** The whole environment of the command; defaults to this process's. */
+  env?: Record<string, string>;
+  /** Defaults to 30 seconds. */
+  timeoutMs?: number;
+}
+
+/** Runs a command to its end and returns its output. */
+export function run(command: string, args: string[], options: RunOptions = {}): RunResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd,
+    env: options.env ?? process.env,
     encoding: "utf8",
     timeout: options.timeoutMs ?? 30_000,
   });
