@@ -5,13 +5,13 @@
  * /api/v1/workflows register and list custom workflow definitions (JSON or YAML).
  */
 import { SynapseError } from "@synapse/core";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { parse as parseYaml } from "yaml";
 import type { GatewayContext } from "../context.js";
 import { errorResponseSchema } from "../schemas.js";
-import { SseWriter } from "../sse.js";
 import type { RegisteredDefinition } from "../workflow/definition-registry.js";
 import type { WorkflowEvent } from "../workflow/run-events.js";
+import { sendRunEvents } from "../workflow/run-sse.js";
 import type { RunRecord, RunStatus } from "../workflow/run-store.js";
 import {
   definitionBody,
@@ -78,7 +78,7 @@ export async function workflowRoutes(app: FastifyInstance, ctx: GatewayContext):
       const early: WorkflowEvent[] = [];
       let deliver: (event: WorkflowEvent) => void = (event) => early.push(event);
       const run = await engine.startRun(start, (event) => deliver(event));
-      await sendEvents(ctx, reply, run.id, early, (listener) => {
+      await sendRunEvents(ctx, reply, run.id, early, (listener) => {
         deliver = listener;
         return () => {
           deliver = () => {};
@@ -131,7 +131,7 @@ export async function workflowRoutes(app: FastifyInstance, ctx: GatewayContext):
       try {
         const view = await engine.get(request.params.id);
         const finished = !["running", "awaiting_approval"].includes(view.status);
-        await sendEvents(
+        await sendRunEvents(
           ctx,
           reply,
           view.id,
@@ -232,55 +232,4 @@ function accepted(run: RunRecord) {
 
 function describe({ definition, source }: RegisteredDefinition) {
   return { ...definition.source, source };
-}
-
-/**
- * Writes a run's events as SSE until it finishes (or the client leaves; the run goes on).
- * `early` holds the events that came before the writer was ready; `follow` swaps in the live listener.
- */
-async function sendEvents(
-  ctx: GatewayContext,
-  reply: FastifyReply,
-  runId: string,
-  early: WorkflowEvent[],
-  follow: (listener: (event: WorkflowEvent) => void) => () => void,
-  first?: { event: string; data: unknown; last: boolean },
-): Promise<void> {
-  reply.hijack();
-  const sse = new SseWriter(
-    reply.raw,
-    { heartbeatMs: ctx.config.gateway.heartbeatMs },
-    { "x-run-id": runId },
-  );
-  const queue = [...early];
-  let wake: (() => void) | undefined;
-  const stop = follow((event) => {
-    queue.push(event);
-    wake?.();
-  });
-  const onClose = () => wake?.();
-  reply.raw.once("close", onClose);
-  let n = 0;
-  try {
-    if (first !== undefined) {
-      await sse.send(first.event, first.data, `${runId}:${++n}`);
-      if (first.last) return;
-    }
-    while (!sse.isClosed) {
-      const event = queue.shift();
-      if (event === undefined) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-        continue;
-      }
-      await sse.send(event.type, event, `${runId}:${++n}`);
-      if (event.type === "run_finished") return;
-    }
-  } finally {
-    reply.raw.off("close", onClose);
-    stop();
-    sse.end();
-  }
 }

@@ -1,0 +1,200 @@
+/**
+ * Drives runs through their LangGraph graph: compiles the run's definition with its step nodes,
+ * invokes it (from the first input, from the last checkpoint, or with an approval decision) with
+ * a checkpoint written after every node, and records the outcome — awaiting approval, succeeded,
+ * failed (with the reason), rejected or cancelled — in the run store, the metrics and the events.
+ * It also holds each run's overall deadline.
+ */
+import { type Clock, SynapseError } from "@synapse/core";
+import { type ApprovalRequest, type CompiledWorkflow, compileWorkflow } from "./compile-graph.js";
+import type { RunEvents } from "./run-events.js";
+import type { RunRecord, RunStatus } from "./run-store.js";
+import type { StepDeps } from "./step-nodes.js";
+import { type ValidDefinition, validateDefinition } from "./validate-definition.js";
+import type { WorkflowEngineOptions } from "./workflow-engine.js";
+import type { State } from "./workflow-state.js";
+
+/** A run being driven in this process. */
+export interface Active {
+  controller: AbortController;
+  /** Why the run was stopped, when it was. */
+  stop?: "cancel" | "deadline" | "shutdown";
+  done: Promise<void>;
+}
+
+export class RunDriver {
+  readonly #o: WorkflowEngineOptions;
+  readonly #clock: Clock;
+  readonly #events: RunEvents;
+  readonly #active: ReadonlyMap<string, Active>;
+  readonly #release: (runId: string) => void;
+  readonly #deadlines = new Map<string, () => void>();
+  /** Stream ids started by this process (a step finding another was cut by a restart). */
+  readonly #live = new Set<string>();
+
+  constructor(
+    options: WorkflowEngineOptions & { clock: Clock },
+    events: RunEvents,
+    active: ReadonlyMap<string, Active>,
+    release: (runId: string) => void,
+  ) {
+    this.#o = options;
+    this.#clock = options.clock;
+    this.#events = events;
+    this.#active = active;
+    this.#release = release;
+  }
+
+  /** Runs the graph from `command` (first input, null to resume, or an approval) until it ends or waits. */
+  drive(run: RunRecord, active: Active, command: unknown): void {
+    this.watchDeadline(run);
+    active.done = (async () => {
+      const graph = this.#graph(run, active.controller.signal);
+      const config = { configurable: { thread_id: run.id } };
+      try {
+        if (command === null && (await graph.getState(config)).values.input === undefined) {
+          command = { input: run.input, approval: run.approval }; // killed before its first checkpoint
+        }
+        await graph.invoke(command as never, {
+          ...config,
+          signal: active.controller.signal,
+          durability: "sync",
+          recursionLimit: this.#o.config.workflow.maxSteps * 3 + 10,
+        });
+        const snapshot = await graph.getState(config);
+        const waiting = snapshot.tasks.flatMap((t) => t.interrupts)[0];
+        const state = snapshot.values as State;
+        if (waiting !== undefined) {
+          const step = (waiting.value as ApprovalRequest).step;
+          await this.#o.persistence.runs.update(run.id, {
+            status: "awaiting_approval",
+            awaiting: step,
+            updatedAt: this.#clock.now(),
+          });
+          this.#events.emit({ type: "awaiting_approval", runId: run.id, step });
+        } else if (state.failure) await this.finish(run, "failed", state.failure, state);
+        else if (Object.values(state.approvals ?? {}).includes("rejected"))
+          await this.finish(
+            run,
+            "rejected",
+            { code: "ABORTED", message: `Run ${run.id} was rejected before ${rejectedStep(state)}.` },
+            state,
+          );
+        else await this.finish(run, "succeeded", undefined, state);
+      } catch (err) {
+        await this.#failed(run, active, err);
+      } finally {
+        this.#release(run.id);
+      }
+    })();
+  }
+
+  async #failed(run: RunRecord, active: Active, err: unknown): Promise<void> {
+    if (active.stop === "shutdown") return; // left running: resumed at the next start
+    const state = await this.state(run).catch(() => undefined);
+    if (active.stop === "cancel") {
+      await this.finish(
+        run,
+        "cancelled",
+        { code: "CANCELLED", message: `Run ${run.id} was cancelled.` },
+        state,
+      );
+    } else if (active.stop === "deadline") {
+      await this.finish(run, "failed", deadlineError(this.#o.config.workflow.deadlineMs), state);
+    } else {
+      const error = SynapseError.from(err);
+      if (error.code === "INTERNAL") this.#o.logger.error({ err, runId: run.id }, "workflow run failed");
+      await this.finish(run, "failed", { code: error.code, message: error.message }, state);
+    }
+  }
+
+  async finish(run: RunRecord, status: RunStatus, error: RunRecord["error"], state?: State): Promise<void> {
+    this.#deadlines.get(run.id)?.();
+    this.#deadlines.delete(run.id);
+    const now = this.#clock.now();
+    await this.#o.persistence.runs.update(run.id, {
+      status,
+      error,
+      finishedAt: now,
+      updatedAt: now,
+      awaiting: undefined,
+    });
+    this.#o.metrics.workflowRuns.inc({ workflow: run.workflow, status });
+    const rounds = Object.values(state?.rounds ?? {}).reduce((a, b) => a + b, 0);
+    if (state !== undefined) this.#o.metrics.workflowReviewRounds.observe(rounds);
+    this.#events.emit({
+      type: "run_finished",
+      runId: run.id,
+      status,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  /** Fails the run at its overall deadline: stops it when running, ends it when waiting. */
+  watchDeadline(run: RunRecord): void {
+    if (this.#deadlines.has(run.id)) return;
+    const cancel = this.#clock.setTimeout(
+      () => {
+        this.#deadlines.delete(run.id);
+        const active = this.#active.get(run.id);
+        if (active !== undefined) {
+          active.stop ??= "deadline";
+          active.controller.abort(
+            new SynapseError("DEADLINE_EXCEEDED", deadlineError(this.#o.config.workflow.deadlineMs).message),
+          );
+        } else {
+          void this.finish(run, "failed", deadlineError(this.#o.config.workflow.deadlineMs)).catch(
+            (err: unknown) =>
+              this.#o.logger.error({ err, runId: run.id }, "cannot record a workflow deadline"),
+          );
+        }
+      },
+      Math.max(0, run.deadline - this.#clock.now()),
+    );
+    this.#deadlines.set(run.id, cancel);
+  }
+
+  #graph(run: RunRecord, signal: AbortSignal): CompiledWorkflow {
+    const definition: ValidDefinition = validateDefinition(run.definition, {}, `run ${run.id}`);
+    const deps: StepDeps = {
+      runId: run.id,
+      upstream: this.#o.upstream,
+      streams: this.#o.streams,
+      live: this.#live,
+      signal,
+      deadline: run.deadline,
+      maxSteps: this.#o.config.workflow.maxSteps,
+      stepTimeoutMs: this.#o.config.workflow.stepTimeoutMs,
+      clock: this.#clock,
+      emit: (event) => this.#events.emit(event),
+      onStepFinished: (step, ms) =>
+        this.#o.metrics.workflowStepDuration.observe({ workflow: run.workflow, step }, ms / 1000),
+    };
+    return compileWorkflow(definition, this.#o.persistence.saver, deps);
+  }
+
+  async state(run: RunRecord): Promise<State | undefined> {
+    const snapshot = await this.#graph(run, new AbortController().signal).getState({
+      configurable: { thread_id: run.id },
+    });
+    return snapshot.values as State;
+  }
+
+  /** Stops watching every deadline (the gateway is stopping). */
+  clearDeadlines(): void {
+    for (const cancel of this.#deadlines.values()) cancel();
+    this.#deadlines.clear();
+  }
+}
+
+function rejectedStep(state: State): string {
+  const step = Object.entries(state.approvals).find(([, v]) => v === "rejected")?.[0];
+  return step === undefined ? "a step" : `step "${step}"`;
+}
+
+export function deadlineError(ms: number): { code: "DEADLINE_EXCEEDED"; message: string } {
+  return {
+    code: "DEADLINE_EXCEEDED",
+    message: `The run passed its overall deadline of ${ms} ms (workflow.deadlineMs); raise SYNAPSE_WORKFLOW_DEADLINE_MS for longer runs.`,
+  };
+}
