@@ -78,8 +78,8 @@ export async function killMidRunAndResume(cluster: Cluster, extraEnv: Record<str
     assert.ok(plan, "plan finished before the kill");
 
     await gateway.kill();
-    const mid = diff(await allCalls(cluster.metricsPort), before);
-    assert.deepEqual(mid, { plan: 1, code: 1 }, "killed while code was streaming");
+    // (The cut code call is counted by its service once it notices; the totals below include it.)
+    assert.equal(diff(await allCalls(cluster.metricsPort), before).plan, 1, "plan ran before the kill");
 
     gateway = await startGatewayChild(env); // same state: it resumes the run on start-up
     const run = await waitForRun(gateway.url, runId, undefined, 60_000);
