@@ -54,6 +54,14 @@ export function workflowCommand(): Command {
           last = event;
           progress.event(event);
         }
+      } catch (err) {
+        if (runId === undefined || err instanceof SynapseError) throw err;
+        // The connection broke mid-run (the gateway restarted?): the run goes on without us.
+        throw new SynapseError(
+          "UNAVAILABLE",
+          `lost the connection to the gateway while run ${runId} was in progress; the run goes on ` +
+            `(a restarted gateway resumes it): follow it with \`synapse workflow --follow ${runId}\`.`,
+        );
       } finally {
         progress.close();
       }
