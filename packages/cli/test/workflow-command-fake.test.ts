@@ -21,9 +21,9 @@ const RUN = {
 
 function sse(res: ServerResponse, events: [string, unknown][]): void {
   res.writeHead(200, { "content-type": "text/event-stream" });
-  events.forEach(([event, data], i) =>
-    res.write(`id: wf_1:${i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-  );
+  for (const [i, [event, data]] of events.entries()) {
+    res.write(`id: wf_1:${i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
 }
 
 before(async () => {
