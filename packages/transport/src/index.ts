@@ -1,2 +1,3 @@
 export * from "./grpc/index.js";
 export * from "./jsonrpc/index.js";
+export * from "./pool/connection-pool.js";
