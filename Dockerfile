@@ -45,10 +45,14 @@ RUN npx tsc -b packages/cli \
  && find /out -name "*.d.ts" -delete -o -name "*.map" -delete
 
 # ---- deps: production dependencies only. --ignore-scripts again skips `prepare`; better-sqlite3
-# is the one dependency whose install script matters, so it is rebuilt on its own.
+# is the one dependency whose install script matters, so it is rebuilt on its own — and when it
+# compiles from source, its sources and objects (about 30 MB) are dropped: only the .node is used.
 FROM toolchain AS deps
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3 \
+ && (cd node_modules/better-sqlite3 \
+     && rm -rf deps src build/Release/obj build/Release/obj.target build/Release/.deps \
+               build/Release/sqlite3.a build/Release/test_extension.node) \
  && npm cache clean --force
 
 # ---- runtime: node, tini (reaps the processes codex runs and forwards signals), the compiled

@@ -43,6 +43,15 @@ function runHealthcheck(
   });
 }
 
+/** Polls a gateway's /health/ready until it answers `status` (at most 10 s). */
+async function readyAnswers(port: number, status: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === status) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`/health/ready never answered ${status}`);
+}
+
 describe("the image's healthcheck script", () => {
   test("reads the role from PID 1's command line and finds the ports in the configuration", async () => {
     const hc = (await import(pathToFileURL(SCRIPT).href)) as HealthcheckModule;
@@ -83,11 +92,9 @@ describe("the image's healthcheck script", () => {
         SYNAPSE_HEALTH_INTERVAL_MS: "200",
       });
       // The gateway is ready once its health checks have seen every agent.
-      for (let i = 0; i < 100; i++) {
-        if ((await fetch(`http://127.0.0.1:${gateway.port}/health/ready`)).ok) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error("the gateway never became ready");
+      await readyAnswers(gateway.port, 200);
+      // …and the other one is not once its checks have found codex missing.
+      await readyAnswers(notReady.port, 503);
     });
 
     after(() => system.stop());
