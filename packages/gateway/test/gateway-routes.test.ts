@@ -111,6 +111,8 @@ describe("gateway routes against real services", () => {
     const head = await readSse(res, 5);
     const last = head.at(-1)!;
     assert.equal(last.id, `${streamId}:5`);
+    const during = await (await fetch(`${cluster.url}/metrics`)).text();
+    assert.match(during, /^synapse_gateway_active_streams 1$/m, "the stream runs on with no reader");
     const resumed = await fetch(`${cluster.url}/api/v1/streams/${streamId}`, {
       headers: { "last-event-id": last.id! },
     });
@@ -185,6 +187,7 @@ describe("gateway routes against real services", () => {
       text,
       /synapse_gateway_requests_total\{route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\}/,
     );
+    assert.match(text, /^synapse_gateway_active_streams 0$/m, "every finished stream left the gauge");
     const lint = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     assert.ok(!lint.error, "promtool not found: install Debian's prometheus package (.ci/run does)");
     assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);

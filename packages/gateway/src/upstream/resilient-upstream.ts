@@ -175,8 +175,10 @@ export class ResilientUpstream implements Upstream {
       throw err;
     }
     void iterator.return?.(undefined);
-    void this.#whenDone(streamId);
-    if (options.signal !== undefined) this.#onLogClosed(streamId, stop.dispose);
+    this.#onLogClosed(streamId, () => {
+      this.#options.metrics.activeStreams.dec();
+      stop.dispose();
+    });
     return streamId;
   }
 
@@ -257,17 +259,5 @@ export class ResilientUpstream implements Upstream {
     const replicas = this.#agents.get(agent as AgentName);
     if (replicas === undefined) throw new SynapseError("NOT_FOUND", `Unknown agent "${agent}".`);
     return replicas;
-  }
-
-  async #whenDone(streamId: string): Promise<void> {
-    try {
-      for await (const _ of this.client.resume(streamId, Number.MAX_SAFE_INTEGER)) {
-        // Only the end matters here.
-      }
-    } catch {
-      // The stream failed; its failure is in the store for readers.
-    } finally {
-      this.#options.metrics.activeStreams.dec();
-    }
   }
 }
