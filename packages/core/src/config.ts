@@ -373,6 +373,18 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_WORKFLOW_DEFINITIONS_DIR",
       "Directory of custom workflow definitions (*.yaml, *.yml, *.json) loaded at start-up; empty means none.",
     ),
+    leaseMs: int(
+      15_000,
+      "SYNAPSE_WORKFLOW_LEASE_MS",
+      "How long a gateway's claim on a workflow run lasts in milliseconds (renewed every third of it); another gateway resumes an unfinished run whose lease has lapsed.",
+      300,
+    ),
+    takeoverIntervalMs: int(
+      5_000,
+      "SYNAPSE_WORKFLOW_TAKEOVER_INTERVAL_MS",
+      "How often in milliseconds a gateway looks for unfinished workflow runs whose lease has lapsed (their gateway died) and resumes them.",
+      50,
+    ),
   },
   executor: {
     allowedPrograms: list(
