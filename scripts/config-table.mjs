@@ -20,9 +20,13 @@ for (const { path, setting } of SETTINGS) {
     const same = defaults.every((d) => JSON.stringify(d) === JSON.stringify(defaults[0]));
     const shown = same ? fmt(defaults[0]) : defaults.map(fmt).join(" / ");
     const env = setting.env.replace(/^SYNAPSE_CLAUDE_/, "SYNAPSE_<AGENT>_");
-    rows.push(`| \`${env}\` | \`<agent>.${key}\` | ${shown} | ${setting.doc.replaceAll("claude", "the agent")} |`);
+    rows.push(
+      `| \`${env}\` | \`<agent>.${key}\` | ${shown} | ${setting.doc.replaceAll("claude", "the agent")} |`,
+    );
   } else {
-    rows.push(`| \`${setting.env}\` | \`${path}\` | ${setting.secret ? "(secret)" : fmt(setting.default)} | ${setting.doc} |`);
+    rows.push(
+      `| \`${setting.env}\` | \`${path}\` | ${setting.secret ? "(secret)" : fmt(setting.default)} | ${setting.doc} |`,
+    );
   }
 }
 
@@ -42,7 +46,9 @@ const readme = readFileSync(readmePath, "utf8");
 const updated = readme.replace(/<!-- config-table:start[\s\S]*?<!-- config-table:end -->/, table);
 if (process.argv.includes("--check")) {
   if (updated !== readme) {
-    console.error("config-table: README.md's configuration table is out of date; run `node scripts/config-table.mjs`");
+    console.error(
+      "config-table: README.md's configuration table is out of date; run `node scripts/config-table.mjs`",
+    );
     process.exit(1);
   }
   console.log("config-table: README.md matches the configuration schema");
