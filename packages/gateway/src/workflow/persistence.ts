@@ -1,7 +1,8 @@
 /**
  * Where workflows are kept, by workflow.checkpointer: `sqlite` (default) puts LangGraph's
- * checkpoints and the run history in `<dataDir>/workflows.sqlite`; `postgres` puts both in the
- * database at workflow.postgresUrl, so several gateways can share them.
+ * checkpoints and the run history in `<dataDir>/workflows.sqlite`, for one gateway; `postgres`
+ * puts both in the database at workflow.postgresUrl, so several gateways can share them (and
+ * take over each other's runs: see run-store.ts).
  */
 import { join } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
@@ -19,6 +20,11 @@ export interface WorkflowPersistence {
   runs: RunStore;
   /** "sqlite" or "postgres", for logs. */
   kind: string;
+  /**
+   * Whether one gateway alone uses this store (SQLite under its data dir): then it owns every run
+   * in it, and at start takes over its previous process's runs without waiting for their leases.
+   */
+  exclusive: boolean;
   close(): Promise<void>;
 }
 
@@ -35,9 +41,11 @@ export async function openPersistence(config: Config): Promise<WorkflowPersisten
     pool.on("error", () => {});
     try {
       const saver = new PostgresSaver(pool);
-      await saver.setup();
-      const runs = await PostgresRunStore.open(pool);
-      return { saver, runs, kind: "postgres", close: () => pool.end() };
+      const runs = await withSchemaLock(pool, async () => {
+        await saver.setup();
+        return PostgresRunStore.open(pool);
+      });
+      return { saver, runs, kind: "postgres", exclusive: false, close: () => pool.end() };
     } catch (err) {
       await pool.end().catch(() => {});
       throw new Error(
@@ -55,8 +63,36 @@ export async function openPersistence(config: Config): Promise<WorkflowPersisten
     saver,
     runs,
     kind: "sqlite",
+    exclusive: true,
     close: async () => {
       db.close();
     },
   };
+}
+
+/** An arbitrary constant naming Synapse's schema lock among the database's advisory locks. */
+const SCHEMA_LOCK = 7_311_420_516;
+
+/**
+ * Runs `fn` holding a session advisory lock: gateways starting together on a new database would
+ * otherwise run LangGraph's migrations (read the version, create, insert it) at the same time,
+ * and one would fail on the other's rows.
+ */
+async function withSchemaLock<T>(pool: pg.Pool, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let unlocked = false;
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK]);
+    try {
+      return await fn();
+    } finally {
+      unlocked = await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK]).then(
+        () => true,
+        () => false,
+      );
+    }
+  } finally {
+    // A connection that may still hold the lock is closed rather than returned to the pool.
+    client.release(!unlocked);
+  }
 }

@@ -1,7 +1,30 @@
-/** Run history in Postgres: the same database (and pool) as LangGraph's Postgres checkpointer. */
+/**
+ * Run history in Postgres: the same database (and pool) as LangGraph's Postgres checkpointer,
+ * shared by every gateway on it. Ownership changes are single UPDATE statements whose WHERE checks
+ * the lease: under READ COMMITTED a second gateway's UPDATE of the same row waits for the first
+ * and re-checks the WHERE on the new row, so only one can win; scans lock candidate rows with
+ * `FOR UPDATE SKIP LOCKED`, so two gateways scanning at once split the lapsed runs between them.
+ */
 import type pg from "pg";
 import type { WorkflowDefinition } from "./definition-schema.js";
-import { applyPatch, type ListQuery, type RunPatch, type RunRecord, type RunStore } from "./run-store.js";
+import {
+  applyPatch,
+  guardHolds,
+  type LapsedQuery,
+  type ListQuery,
+  type RequestedAction,
+  type RunLease,
+  type RunPatch,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  storedRecord,
+  type UpdateGuard,
+} from "./run-store.js";
+
+type Row = { data: RunRecord; owner: string | null };
+
+const record = (row: Row): RunRecord => (row.owner === null ? row.data : { ...row.data, owner: row.owner });
 
 export class PostgresRunStore implements RunStore {
   readonly #pool: pg.Pool;
@@ -10,45 +33,54 @@ export class PostgresRunStore implements RunStore {
     this.#pool = pool;
   }
 
-  /** Creates the tables when missing. */
+  /** Creates the tables when missing, and the lease columns on tables from before runs had owners. */
   static async open(pool: pg.Pool): Promise<PostgresRunStore> {
     await pool.query(`
       CREATE TABLE IF NOT EXISTS synapse_workflow_runs (
         id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, data JSONB NOT NULL);
       CREATE INDEX IF NOT EXISTS synapse_workflow_runs_by_time ON synapse_workflow_runs (created_at, id);
+      ALTER TABLE synapse_workflow_runs
+        ADD COLUMN IF NOT EXISTS owner TEXT,
+        ADD COLUMN IF NOT EXISTS lease_until BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS requested TEXT;
+      CREATE INDEX IF NOT EXISTS synapse_workflow_runs_unfinished ON synapse_workflow_runs (lease_until)
+        WHERE status IN ('running', 'awaiting_approval');
       CREATE TABLE IF NOT EXISTS synapse_workflow_definitions (
         name TEXT PRIMARY KEY, created_at BIGINT NOT NULL, data JSONB NOT NULL);`);
     return new PostgresRunStore(pool);
   }
 
-  async create(run: RunRecord): Promise<void> {
+  async create(run: RunRecord, lease: RunLease): Promise<void> {
     await this.#pool.query(
-      "INSERT INTO synapse_workflow_runs (id, status, created_at, data) VALUES ($1, $2, $3, $4)",
-      [run.id, run.status, run.createdAt, JSON.stringify(run)],
+      `INSERT INTO synapse_workflow_runs (id, status, created_at, data, owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [run.id, run.status, run.createdAt, storedRecord(run), lease.owner, lease.until],
     );
   }
 
-  async update(id: string, patch: RunPatch): Promise<RunRecord | undefined> {
+  async update(id: string, patch: RunPatch, guard?: UpdateGuard): Promise<RunRecord | undefined> {
     const client = await this.#pool.connect();
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<{ data: RunRecord }>(
-        "SELECT data FROM synapse_workflow_runs WHERE id = $1 FOR UPDATE",
+      const { rows } = await client.query<Row & { status: RunStatus }>(
+        "SELECT data, owner, status FROM synapse_workflow_runs WHERE id = $1 FOR UPDATE",
         [id],
       );
-      const run = rows[0]?.data;
-      if (run === undefined) {
+      const row = rows[0];
+      if (row === undefined || !guardHolds(guard, row.status, row.owner)) {
         await client.query("ROLLBACK");
         return undefined;
       }
-      const next = applyPatch(run, patch);
-      await client.query("UPDATE synapse_workflow_runs SET status = $1, data = $2 WHERE id = $3", [
-        next.status,
-        JSON.stringify(next),
-        id,
-      ]);
+      const next = applyPatch(row.data, patch);
+      const take = guard?.take;
+      await client.query(
+        `UPDATE synapse_workflow_runs SET status = $1, data = $2,
+           owner = COALESCE($3, owner), lease_until = COALESCE($4, lease_until) WHERE id = $5`,
+        [next.status, storedRecord(next), take?.owner ?? null, take?.until ?? null, id],
+      );
       await client.query("COMMIT");
-      return next;
+      const owner = take?.owner ?? row.owner;
+      return owner === null ? next : { ...next, owner };
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
       throw err;
@@ -58,11 +90,11 @@ export class PostgresRunStore implements RunStore {
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    const { rows } = await this.#pool.query<{ data: RunRecord }>(
-      "SELECT data FROM synapse_workflow_runs WHERE id = $1",
+    const { rows } = await this.#pool.query<Row>(
+      "SELECT data, owner FROM synapse_workflow_runs WHERE id = $1",
       [id],
     );
-    return rows[0]?.data;
+    return rows[0] === undefined ? undefined : record(rows[0]);
   }
 
   async list(query: ListQuery): Promise<RunRecord[]> {
@@ -77,19 +109,73 @@ export class PostgresRunStore implements RunStore {
       where.push(`status = $${params.length}`);
     }
     params.push(query.limit);
-    const { rows } = await this.#pool.query<{ data: RunRecord }>(
-      `SELECT data FROM synapse_workflow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    const { rows } = await this.#pool.query<Row>(
+      `SELECT data, owner FROM synapse_workflow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );
-    return rows.map((r) => r.data);
+    return rows.map(record);
   }
 
-  async unfinished(): Promise<RunRecord[]> {
-    const { rows } = await this.#pool.query<{ data: RunRecord }>(
-      "SELECT data FROM synapse_workflow_runs WHERE status IN ('running', 'awaiting_approval') ORDER BY created_at, id",
+  async claim(
+    id: string,
+    lease: RunLease,
+    lapsedBefore: number,
+    options: { awaiting?: boolean } = {},
+  ): Promise<RunRecord | undefined> {
+    const { rows } = await this.#pool.query<Row>(
+      `UPDATE synapse_workflow_runs SET owner = $2, lease_until = $3
+       WHERE id = $1 AND status IN ('running', 'awaiting_approval')
+         AND (owner IS NULL OR owner = $2 OR lease_until < $4 OR ($5 AND status = 'awaiting_approval'))
+       RETURNING data, owner`,
+      [id, lease.owner, lease.until, lapsedBefore, options.awaiting === true],
     );
-    return rows.map((r) => r.data);
+    return rows[0] === undefined ? undefined : record(rows[0]);
+  }
+
+  async claimLapsed(lease: RunLease, lapsedBefore: number, query: LapsedQuery): Promise<RunRecord[]> {
+    if (query.limit <= 0) return [];
+    const { rows } = await this.#pool.query<Row>(
+      `UPDATE synapse_workflow_runs SET owner = $1, lease_until = $2
+       WHERE id IN (
+         SELECT id FROM synapse_workflow_runs
+         WHERE status = $3 AND (owner IS NULL OR lease_until < $4) AND id <> ALL($5::text[])
+         ORDER BY created_at, id LIMIT $6
+         FOR UPDATE SKIP LOCKED)
+         AND status = $3 AND (owner IS NULL OR lease_until < $4)
+       RETURNING data, owner`,
+      [lease.owner, lease.until, query.status, lapsedBefore, query.exclude, query.limit],
+    );
+    return rows.map(record).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  async renew(lease: RunLease, ids: readonly string[]): Promise<Map<string, RequestedAction | undefined>> {
+    const { rows } = await this.#pool.query<{ id: string; requested: string | null }>(
+      `UPDATE synapse_workflow_runs SET lease_until = $2
+       WHERE id = ANY($3::text[]) AND owner = $1 AND status IN ('running', 'awaiting_approval')
+       RETURNING id, requested`,
+      [lease.owner, lease.until, ids],
+    );
+    return new Map(rows.map((r) => [r.id, (r.requested ?? undefined) as RequestedAction | undefined]));
+  }
+
+  async release(owner: string, ids: readonly string[]): Promise<void> {
+    await this.#pool.query(
+      "UPDATE synapse_workflow_runs SET lease_until = 0 WHERE id = ANY($2::text[]) AND owner = $1",
+      [owner, ids],
+    );
+  }
+
+  async request(id: string, action: RequestedAction): Promise<RunLease | undefined> {
+    const { rows } = await this.#pool.query<{ owner: string | null; lease_until: string }>(
+      `UPDATE synapse_workflow_runs SET requested = $2
+       WHERE id = $1 AND status IN ('running', 'awaiting_approval')
+       RETURNING owner, lease_until`,
+      [id, action],
+    );
+    const row = rows[0];
+    // BIGINT comes back as a string (it may exceed a double); lease times are well inside one.
+    return row === undefined ? undefined : { owner: row.owner ?? "", until: Number(row.lease_until) };
   }
 
   async saveDefinition(definition: WorkflowDefinition, at: number): Promise<void> {
