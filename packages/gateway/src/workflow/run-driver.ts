@@ -3,7 +3,8 @@
  * invokes it (from the first input, from the last checkpoint, or with an approval decision) with
  * a checkpoint written after every node, and records the outcome — awaiting approval, succeeded,
  * failed (with the reason), rejected or cancelled — in the run store, the metrics and the events.
- * It also holds each run's overall deadline.
+ * It also holds each run's overall deadline. Every record it writes is guarded by ownership: a
+ * gateway that has lost a run to another one changes nothing of it.
  */
 import { type Clock, SynapseError } from "@synapse/core";
 import { type ApprovalRequest, type CompiledWorkflow, compileWorkflow } from "./compile-graph.js";
@@ -17,37 +18,48 @@ import type { State } from "./workflow-state.js";
 /** A run being driven in this process. */
 export interface Active {
   controller: AbortController;
-  /** Why the run was stopped, when it was. */
-  stop?: "cancel" | "deadline" | "shutdown";
+  /** Why the run was stopped, when it was ("lost": another gateway drives it now). */
+  stop?: "cancel" | "deadline" | "shutdown" | "lost";
   done: Promise<void>;
+}
+
+/** What the driver tells the engine. */
+export interface DriverHooks {
+  /** The run stopped being driven here; `waiting` when it now awaits approval (and stays held). */
+  release(runId: string, waiting: boolean): void;
+  /** This gateway recorded the run's end. */
+  finished(runId: string): void;
 }
 
 export class RunDriver {
   readonly #o: WorkflowEngineOptions;
   readonly #clock: Clock;
+  readonly #owner: string;
   readonly #events: RunEvents;
   readonly #active: ReadonlyMap<string, Active>;
-  readonly #release: (runId: string) => void;
+  readonly #hooks: DriverHooks;
   readonly #deadlines = new Map<string, () => void>();
   /** Stream ids started by this process (a step finding another was cut by a restart). */
   readonly #live = new Set<string>();
 
   constructor(
-    options: WorkflowEngineOptions & { clock: Clock },
+    options: WorkflowEngineOptions & { clock: Clock; owner: string },
     events: RunEvents,
     active: ReadonlyMap<string, Active>,
-    release: (runId: string) => void,
+    hooks: DriverHooks,
   ) {
     this.#o = options;
     this.#clock = options.clock;
+    this.#owner = options.owner;
     this.#events = events;
     this.#active = active;
-    this.#release = release;
+    this.#hooks = hooks;
   }
 
   /** Runs the graph from `command` (first input, null to resume, or an approval) until it ends or waits. */
   drive(run: RunRecord, active: Active, command: unknown): void {
     this.watchDeadline(run);
+    let holds = false;
     active.done = (async () => {
       const graph = this.#graph(run, active.controller.signal);
       const config = { configurable: { thread_id: run.id } };
@@ -66,12 +78,15 @@ export class RunDriver {
         const state = snapshot.values as State;
         if (waiting !== undefined) {
           const step = (waiting.value as ApprovalRequest).step;
-          await this.#o.persistence.runs.update(run.id, {
-            status: "awaiting_approval",
-            awaiting: step,
-            updatedAt: this.#clock.now(),
-          });
-          this.#events.emit({ type: "awaiting_approval", runId: run.id, step });
+          const recorded = await this.#o.persistence.runs.update(
+            run.id,
+            { status: "awaiting_approval", awaiting: step, updatedAt: this.#clock.now() },
+            { owner: this.#owner },
+          );
+          if (recorded !== undefined) {
+            holds = true;
+            this.#events.emit({ type: "awaiting_approval", runId: run.id, step });
+          }
         } else if (state.failure) await this.finish(run, "failed", state.failure, state);
         else if (Object.values(state.approvals ?? {}).includes("rejected"))
           await this.finish(
@@ -84,13 +99,14 @@ export class RunDriver {
       } catch (err) {
         await this.#failed(run, active, err);
       } finally {
-        this.#release(run.id);
+        this.#hooks.release(run.id, holds);
       }
     })();
   }
 
   async #failed(run: RunRecord, active: Active, err: unknown): Promise<void> {
-    if (active.stop === "shutdown") return; // left running: resumed at the next start
+    // Left running: resumed at the next start, or driven by the gateway that took it over.
+    if (active.stop === "shutdown" || active.stop === "lost") return;
     const state = await this.state(run).catch(() => undefined);
     if (active.stop === "cancel") {
       await this.finish(
@@ -108,17 +124,28 @@ export class RunDriver {
     }
   }
 
-  async finish(run: RunRecord, status: RunStatus, error: RunRecord["error"], state?: State): Promise<void> {
-    this.#deadlines.get(run.id)?.();
-    this.#deadlines.delete(run.id);
+  /** Records the run's end, unless another gateway owns it now; returns whether it did. */
+  async finish(
+    run: RunRecord,
+    status: RunStatus,
+    error: RunRecord["error"],
+    state?: State,
+  ): Promise<boolean> {
+    this.unwatchDeadline(run.id);
     const now = this.#clock.now();
-    await this.#o.persistence.runs.update(run.id, {
-      status,
-      error,
-      finishedAt: now,
-      updatedAt: now,
-      awaiting: undefined,
-    });
+    const recorded = await this.#o.persistence.runs.update(
+      run.id,
+      { status, error, finishedAt: now, updatedAt: now, awaiting: undefined },
+      { owner: this.#owner },
+    );
+    if (recorded === undefined) {
+      this.#o.logger.info(
+        { runId: run.id, status },
+        "workflow run is driven by another gateway now; not recording its end here",
+      );
+      return false;
+    }
+    this.#hooks.finished(run.id);
     this.#o.metrics.workflowRuns.inc({ workflow: run.workflow, status });
     const rounds = Object.values(state?.rounds ?? {}).reduce((a, b) => a + b, 0);
     if (state !== undefined) this.#o.metrics.workflowReviewRounds.observe(rounds);
@@ -128,6 +155,7 @@ export class RunDriver {
       status,
       ...(error === undefined ? {} : { error }),
     });
+    return true;
   }
 
   /** Fails the run at its overall deadline: stops it when running, ends it when waiting. */
@@ -178,6 +206,12 @@ export class RunDriver {
       configurable: { thread_id: run.id },
     });
     return snapshot.values as State;
+  }
+
+  /** Stops watching run `id`'s deadline (it ended, or another gateway watches it now). */
+  unwatchDeadline(id: string): void {
+    this.#deadlines.get(id)?.();
+    this.#deadlines.delete(id);
   }
 
   /** Stops watching every deadline (the gateway is stopping). */

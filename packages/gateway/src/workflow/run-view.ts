@@ -32,6 +32,8 @@ export interface RunSummary {
 }
 
 export interface RunView extends RunSummary {
+  /** The gateway instance that drives (or last drove) the run. */
+  owner?: string;
   input: Record<string, unknown>;
   approval: boolean;
   deadline: number;
@@ -94,6 +96,7 @@ export function viewRun(run: RunRecord, state: Partial<State> | undefined, now: 
       : undefined;
   return {
     ...summarize(run, now),
+    ...(run.owner === undefined ? {} : { owner: run.owner }),
     input: run.input,
     approval: run.approval,
     deadline: run.deadline,

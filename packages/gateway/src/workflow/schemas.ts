@@ -105,6 +105,11 @@ export const runViewSchema: JsonSchema = {
   type: "object",
   properties: {
     ...summaryProperties,
+    owner: {
+      type: "string",
+      description:
+        "The gateway instance that drives (or last drove) the run; another takes over when its lease lapses.",
+    },
     input: { type: "object", additionalProperties: true },
     approval: { type: "boolean" },
     deadline: { type: "number" },
