@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isSynapseError } from "@synapse/core";
+import { FakeClock, isSynapseError } from "@synapse/core";
 import type { LauncherEvent } from "../src/launcher/supervised-child.js";
-import { FakeClock } from "./fake-clock.js";
 import { fakeSpecs, harness } from "./launcher-harness.js";
 import { isAlive, until } from "./processes.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { FakeClock } from "@synapse/core";
 import { RestartBackoff } from "../src/launcher/restart-backoff.js";
-import { FakeClock } from "./fake-clock.js";
 
 describe("RestartBackoff", () => {
   test("doubles from the initial delay up to the maximum", () => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { loadConfig, SynapseError } from "@synapse/core";
+import { FakeClock, loadConfig, SynapseError, flushMicrotasks as settle } from "@synapse/core";
 import { complete, createProvider, SimProvider } from "../src/index.js";
-import { FakeClock, settle } from "./fake-clock.js";
 import { call, drain, rejection, texts } from "./helpers.js";
 
 const PLAN = call("claude", "plan", { task: "Design a small key-value store with snapshots" });
@@ -35,7 +34,7 @@ describe("sim faults", () => {
     const p = rejection(drain(sim.stream({ ...PLAN, signal: ac.signal }))).finally(() => {
       settled = true;
     });
-    await clock.advance(3_600_000);
+    await clock.advanceAsync(3_600_000);
     assert.equal(settled, false);
     ac.abort();
     assert.equal(code(await p), "CANCELLED");
@@ -111,9 +110,9 @@ describe("sim faults", () => {
       return r;
     });
     await settle();
-    await clock.advance(49);
+    await clock.advanceAsync(49);
     assert.equal(done, false, "ttftMs from config");
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     assert.ok((await p).text.length > 0);
     assert.equal(
       code(await rejection(Promise.resolve().then(() => createProvider("gpt", config.claude)))),

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SynapseError } from "@synapse/core";
+import { FakeClock, SynapseError, flushMicrotasks as settle } from "@synapse/core";
 import { complete, type ProviderEvent, SimProvider, tokenize } from "../src/index.js";
-import { FakeClock, settle } from "./fake-clock.js";
 import { call, drain, rejection, texts } from "./helpers.js";
 
 const PLAN = call("claude", "plan", { task: "Design a small key-value store with snapshots" });
@@ -51,7 +50,7 @@ describe("sim streaming", () => {
     const events = await drain(sim.stream(call("claude", "code", { task })));
     const elapsed = performance.now() - started;
     assert.ok(texts(events).length >= 1000, `${texts(events).length} tokens`);
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pending(), 0);
     assert.ok(elapsed < 50, `took ${elapsed.toFixed(1)} ms`);
   });
 
@@ -64,17 +63,17 @@ describe("sim streaming", () => {
     })();
     await settle();
     assert.equal(got.length, 0);
-    await clock.advance(99);
+    await clock.advanceAsync(99);
     assert.equal(got.length, 0, "nothing before ttft");
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     assert.equal(got.length, 1, "first token at ttft");
-    await clock.advance(99);
+    await clock.advanceAsync(99);
     assert.equal(got.length, 1);
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     assert.equal(got.length, 2, "second token 100 ms later");
-    await clock.advance(300);
+    await clock.advanceAsync(300);
     assert.equal(got.length, 5, "three more over 300 ms");
-    await clock.advance(1_000_000);
+    await clock.advanceAsync(1_000_000);
     await run;
     assert.equal(got.at(-1)!.type, "done");
   });
@@ -88,9 +87,9 @@ describe("sim streaming", () => {
     })();
     await settle();
     assert.equal(got.length, 1, "first token at once with ttft 0");
-    await clock.advance(10);
+    await clock.advanceAsync(10);
     assert.equal(got.length, 11, "10 ms at 1000 tokens/s is 10 more tokens");
-    await clock.advance(1_000_000);
+    await clock.advanceAsync(1_000_000);
     await run;
   });
 
@@ -100,11 +99,11 @@ describe("sim streaming", () => {
     const ac = new AbortController();
     const p = rejection(drain(sim.stream({ ...PLAN, signal: ac.signal })));
     await settle();
-    assert.equal(clock.pending, 1);
+    assert.equal(clock.pending(), 1);
     ac.abort();
     const err = await p;
     assert.ok(err instanceof SynapseError && err.code === "CANCELLED", String(err));
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pending(), 0);
   });
 
   test("abort in the middle of a slow stream ends it with CANCELLED", async () => {
@@ -118,7 +117,7 @@ describe("sim streaming", () => {
       })(),
     );
     await settle();
-    await clock.advance(200);
+    await clock.advanceAsync(200);
     assert.equal(got.length, 3);
     ac.abort();
     const err = await p;

@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ACTIONS_BY_AGENT, AGENTS, hashText, RESULT_SCHEMAS, type StreamChunk } from "@synapse/core";
+import {
+  ACTIONS_BY_AGENT,
+  AGENTS,
+  FakeClock,
+  hashText,
+  RESULT_SCHEMAS,
+  type StreamChunk,
+} from "@synapse/core";
 import { complete, SimProvider } from "@synapse/providers";
 import { AgentService, type CallRecord } from "../src/index.js";
-import { FakeClock } from "./fake-clock.js";
 import { captureLogger, ctx, drain, rejection, req, SpyProvider } from "./helpers.js";
 
 const INPUTS = {

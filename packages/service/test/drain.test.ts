@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { FakeClock, flushMicrotasks as settle } from "@synapse/core";
 import { SimProvider } from "@synapse/providers";
 import { AgentService } from "../src/index.js";
-import { FakeClock, settle } from "./fake-clock.js";
 import { ctx, drain, rejection, req } from "./helpers.js";
 
 const TASK = { task: "Design a rate limiter for uploads" };
@@ -37,13 +37,13 @@ describe("draining", () => {
     const d = service.drain(1000).then((r) => {
       drained = r;
     });
-    await clock.advance(499);
+    await clock.advanceAsync(499);
     assert.equal(drained, undefined, "still waiting for the call");
-    await clock.advance(1);
+    await clock.advanceAsync(1);
     assert.ok((await call).text.length > 0, "the call completed");
     await d;
     assert.deepEqual(drained, { cancelled: 0 });
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pending(), 0);
   });
 
   test("drain cancels what is still running at the timeout, with UNAVAILABLE", async () => {
@@ -56,7 +56,7 @@ describe("draining", () => {
     const call = rejection(service.invoke(req("claude", "plan", TASK), ctx()));
     await settle();
     const d = service.drain(1000);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     const err = await call;
     assert.equal(err.code, "UNAVAILABLE");
     assert.deepEqual(await d, { cancelled: 1 });
@@ -67,6 +67,6 @@ describe("draining", () => {
     const clock = new FakeClock();
     const service = new AgentService({ agent: "claude", provider: new SimProvider(), clock });
     assert.deepEqual(await service.drain(10_000), { cancelled: 0 });
-    assert.equal(clock.pending, 0);
+    assert.equal(clock.pending(), 0);
   });
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { StreamEvent } from "@synapse/core";
+import { FakeClock, flushMicrotasks as settle } from "@synapse/core";
 import { SimProvider } from "@synapse/providers";
 import { AgentService } from "../src/index.js";
-import { FakeClock, settle } from "./fake-clock.js";
 import { ctx, drain, rejection, req, SpyProvider } from "./helpers.js";
 
 const TASK = { task: "Design a rate limiter for uploads" };
@@ -46,14 +46,14 @@ describe("stream resume", () => {
     });
     const original = collect(service.stream(req("claude", "plan", TASK), ctx()));
     await settle();
-    await clock.advance(400);
+    await clock.advanceAsync(400);
     assert.equal(original.got.length, 5);
     const follower = collect(service.resume("s_live", 2, ctx()));
     await settle();
     assert.deepEqual(follower.got, original.got.slice(2));
-    await clock.advance(100);
+    await clock.advanceAsync(100);
     assert.equal(follower.got.length, 4, "the new chunk reaches the follower too");
-    await clock.advance(1_000_000);
+    await clock.advanceAsync(1_000_000);
     await Promise.all([original.done, follower.done]);
     assert.deepEqual(follower.got, original.got.slice(2));
     assert.equal(follower.got.at(-1)!.type, "final");
@@ -70,9 +70,9 @@ describe("stream resume", () => {
     });
     assert.equal((await rejection(drain(service.resume("s_nope", 0, ctx())))).code, "NOT_FOUND");
     await drain(service.stream(req("claude", "plan", TASK), ctx()));
-    await clock.advance(59_999);
+    await clock.advanceAsync(59_999);
     assert.ok((await drain(service.resume("s_ttl", 0, ctx()))).length > 1);
-    await clock.advance(60_002);
+    await clock.advanceAsync(60_002);
     const err = await rejection(drain(service.resume("s_ttl", 0, ctx())));
     assert.equal(err.code, "NOT_FOUND");
     assert.match(err.message, /unknown here or has expired/);
@@ -135,7 +135,7 @@ describe("stream resume", () => {
     const ac = new AbortController();
     const original = collect(service.stream(req("claude", "plan", TASK), ctx({ signal: ac.signal })));
     await settle();
-    await clock.advance(200);
+    await clock.advanceAsync(200);
     ac.abort();
     assert.equal((await rejection(original.done)).code, "CANCELLED");
     assert.equal(spy.calls[0]!.signal.aborted, true, "the provider's signal aborted");
@@ -172,7 +172,7 @@ describe("stream resume", () => {
     await settle();
     ac.abort();
     assert.equal((await rejection(follower.done)).code, "CANCELLED");
-    await clock.advance(1_000_000);
+    await clock.advanceAsync(1_000_000);
     await original.done;
     assert.equal(original.got.at(-1)!.type, "final");
   });
@@ -186,12 +186,12 @@ describe("stream resume", () => {
     });
     const p = rejection(service.invoke(req("claude", "plan", TASK), ctx({ deadline: clock.now() + 1000 })));
     await settle();
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     assert.equal((await p).code, "DEADLINE_EXCEEDED");
     const past = await rejection(
       service.invoke(req("claude", "plan", TASK), ctx({ deadline: clock.now() - 1 })),
     );
     assert.equal(past.code, "DEADLINE_EXCEEDED");
-    assert.equal(clock.pending, 0, "no timer left behind");
+    assert.equal(clock.pending(), 0, "no timer left behind");
   });
 });
