@@ -4,13 +4,14 @@
  * GET …/{id}/events follows one, POST …/{id}/approve | reject | cancel act on one; POST and GET
  * /api/v1/workflows register and list custom workflow definitions (JSON or YAML).
  */
-import { SynapseError } from "@synapse/core";
+import { SynapseError, systemClock } from "@synapse/core";
 import type { FastifyInstance } from "fastify";
 import { parse as parseYaml } from "yaml";
 import type { GatewayContext } from "../context.js";
 import { errorResponseSchema } from "../schemas.js";
 import type { RegisteredDefinition } from "../workflow/definition-registry.js";
 import type { WorkflowEvent } from "../workflow/run-events.js";
+import { followRemote, type RemoteFollower } from "../workflow/run-follow.js";
 import { sendRunEvents } from "../workflow/run-sse.js";
 import type { RunRecord, RunStatus } from "../workflow/run-store.js";
 import {
@@ -119,7 +120,8 @@ export async function workflowRoutes(app: FastifyInstance, ctx: GatewayContext):
     {
       schema: {
         tags: ["workflow"],
-        summary: "Follow a run as Server-Sent Events (a `run` snapshot, then live events)",
+        summary:
+          "Follow a run as Server-Sent Events (a `run` snapshot, then live events; step-level events polled every second when another gateway drives the run)",
         params: runIdParams,
         response: { 200: sseRunResponse, ...errors },
       },
@@ -127,10 +129,16 @@ export async function workflowRoutes(app: FastifyInstance, ctx: GatewayContext):
     async (request, reply) => {
       const early: WorkflowEvent[] = [];
       let deliver: (event: WorkflowEvent) => void = (event) => early.push(event);
-      const unsubscribe = engine.events.subscribe(request.params.id, (event) => deliver(event));
+      let remote: RemoteFollower | undefined;
+      const unsubscribe = engine.events.subscribe(request.params.id, (event) => {
+        remote?.note(event);
+        deliver(event);
+      });
       try {
         const view = await engine.get(request.params.id);
         const finished = !["running", "awaiting_approval"].includes(view.status);
+        // Another gateway may drive the run (now or later): its progress reaches this one by polling.
+        if (!finished) remote = followRemote(engine, view, (event) => deliver(event), systemClock);
         await sendRunEvents(
           ctx,
           reply,
@@ -143,6 +151,7 @@ export async function workflowRoutes(app: FastifyInstance, ctx: GatewayContext):
           { event: "run", data: view, last: finished },
         );
       } finally {
+        remote?.stop();
         unsubscribe();
       }
       return reply;
