@@ -26,6 +26,10 @@ describe("workflow durability (Postgres checkpointer)", () => {
     await killMidRunAndResume(cluster, {
       SYNAPSE_WORKFLOW_CHECKPOINTER: "postgres",
       SYNAPSE_WORKFLOW_POSTGRES_URL: postgres.url,
+      // Postgres is shared: the restarted gateway (a new owner) takes the run once the killed
+      // one's lease lapses; a short lease keeps the test quick.
+      SYNAPSE_WORKFLOW_LEASE_MS: "1500",
+      SYNAPSE_WORKFLOW_TAKEOVER_INTERVAL_MS: "250",
     });
   });
 });
