@@ -177,7 +177,7 @@ describe("workflows across gateways on one Redis and one PostgreSQL", { timeout:
 
     const events = await followed;
     assert.equal(events[0]?.event, "run");
-    assert.equal((events[0]?.data as { owner?: string }).owner, ownerA);
+    assert.equal((events[0]?.data as { owner?: string } | undefined)?.owner, ownerA);
     const finishedSteps = events.filter((e) => e.event === "step_finished").map((e) => e.data.step);
     assert.deepEqual(finishedSteps.slice(-2), ["review", "execute"], "B's follower saw the steps B ran");
     assert.equal(events.at(-1)?.data.status, "succeeded");
