@@ -58,8 +58,9 @@ export function followRemote(
   see(view);
 
   const poll = async () => {
-    if (source.drives(runId)) return;
+    if (stopped || source.drives(runId)) return;
     const next = await source.get(runId);
+    if (stopped || source.drives(runId)) return; // live events took over meanwhile
     for (const s of next.steps) {
       const key = stepKey(s.step, s.round);
       const { step, agent, action, round } = s;
