@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out DIR] [--markdown FILE | --no-markdown]`: runs
- * the benchmarks, prints the tables, writes the JSON results (bench/results/<timestamp>.json by
+ * `npm run bench [-- --quick | --smoke] [--out DIR] [--markdown FILE | --no-markdown]
+ * [--render RESULTS.json]`: runs the benchmarks (with --render, takes an earlier run's results
+ * instead), prints the tables, writes the JSON results (bench/results/<timestamp>.json by
  * default) and refreshes the generated block of BENCHMARKS.md. Exits 1 when a scenario could
  * not run (missed targets are results, not errors).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "./machine.js";
@@ -12,6 +13,7 @@ import { MODES } from "./modes.js";
 import { stopAll } from "./processes/child.js";
 import { markdownBlock, textTables, writeMarkdown } from "./report/render.js";
 import { resultTables } from "./report/tables.js";
+import type { BenchResults } from "./results.js";
 import { runBench } from "./run.js";
 
 const { values } = parseArgs({
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     out: { type: "string", default: join(REPO_ROOT, "bench", "results") },
     markdown: { type: "string", default: join(REPO_ROOT, "BENCHMARKS.md") },
     "no-markdown": { type: "boolean", default: false },
+    /** Render the tables and BENCHMARKS.md from an earlier results file instead of running. */
+    render: { type: "string" },
   },
 });
 const sizes = MODES[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
@@ -33,14 +37,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const results = await runBench(sizes, log);
+const results: BenchResults =
+  values.render === undefined ? await runBench(sizes, log) : JSON.parse(readFileSync(values.render, "utf8"));
 const tables = resultTables(results);
 process.stdout.write(`${textTables(tables)}\n`);
 
-mkdirSync(values.out, { recursive: true });
-const file = join(values.out, `${results.startedAt.replaceAll(":", "-")}.json`);
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-log(`results: ${file}`);
+let file = values.render ?? "";
+if (values.render === undefined) {
+  mkdirSync(values.out, { recursive: true });
+  file = join(values.out, `${results.startedAt.replaceAll(":", "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}`);
+}
 if (!values["no-markdown"]) {
   writeMarkdown(values.markdown, markdownBlock(results, tables, relative(REPO_ROOT, file)));
   log(`markdown: ${values.markdown}`);

@@ -23,6 +23,8 @@ export interface Sizes {
   /** Length and concurrency of each in-process transport run. */
   transportMs: number;
   transportConcurrency: number;
+  /** Measure the two-hop path over both transports (the default one is the targets' row). */
+  compareTransports: boolean;
   /** Key measurements are repeated this many times (interleaved); the median is reported with the spread. */
   repeats: number;
   failover: {
@@ -54,6 +56,7 @@ export const MODES: Record<ModeName, Sizes> = {
     ttfbMs: 4_000,
     transportMs: 4_000,
     transportConcurrency: 32,
+    compareTransports: true,
     repeats: 3,
     failover: { rate: 200, replicas: 3, durationMs: 45_000, killAtMs: 3_000 },
     scaleReplicas: [1, 2, 4],
@@ -72,6 +75,7 @@ export const MODES: Record<ModeName, Sizes> = {
     ttfbMs: 2_000,
     transportMs: 2_000,
     transportConcurrency: 32,
+    compareTransports: true,
     repeats: 1,
     failover: { rate: 200, replicas: 3, durationMs: 8_000, killAtMs: 2_000 },
     scaleReplicas: [1, 2, 4],
@@ -90,8 +94,9 @@ export const MODES: Record<ModeName, Sizes> = {
     ttfbMs: 300,
     transportMs: 300,
     transportConcurrency: 8,
+    compareTransports: false,
     repeats: 1,
-    failover: { rate: 200, replicas: 2, durationMs: 2_000, killAtMs: 500 },
+    failover: { rate: 200, replicas: 2, durationMs: 1_500, killAtMs: 500 },
     scaleReplicas: [1],
     scaleStreams: [10],
     pacedStreams: false,

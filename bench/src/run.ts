@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadConfig, TRANSPORTS } from "@synapse/core";
 import type { RunContext } from "./context.js";
 import { load1, MEASURED_PACKAGES, machineInfo, packageVersions } from "./machine.js";
 import type { Sizes } from "./modes.js";
@@ -28,6 +29,8 @@ import {
 } from "./system/processes.js";
 
 const PACED = { ttftMs: 80, tokensPerSecond: 400 };
+/** The gateway's transport when none is configured (what users get). */
+const DEFAULT_TRANSPORT = loadConfig({}).gateway.transport;
 
 export async function runBench(sizes: Sizes, log: (m: string) => void): Promise<BenchResults> {
   const dataDir = mkdtempSync(join(tmpdir(), "synapse-bench-"));
@@ -110,14 +113,20 @@ export async function runBench(sizes: Sizes, log: (m: string) => void): Promise<
       if (provider instanceof Error) {
         r.notes.push(`Synapse → openai-compatible provider not measured: ${provider.message.split("\n")[0]}`);
       } else {
-        const gw = track(await startGateway("gateway-provider", ctx.env, [provider, ...others]));
-        paths.push({
-          name: "synapse",
-          path: "client → gateway → service (openai-compatible) → upstream",
-          origin: gw.url,
-          model: "claude:plan",
-          pids: { gateway: gw.pid, service: provider.pid, upstream: upstream.child.pid },
-        });
+        // The default transport (the targets' row), then the other one for comparison.
+        const alternatives = sizes.compareTransports ? TRANSPORTS.filter((t) => t !== DEFAULT_TRANSPORT) : [];
+        const transports = [DEFAULT_TRANSPORT, ...alternatives];
+        for (const [i, transport] of transports.entries()) {
+          const env = { ...ctx.env, SYNAPSE_GATEWAY_TRANSPORT: transport };
+          const gw = track(await startGateway(`gateway-provider-${transport}`, env, [provider, ...others]));
+          paths.push({
+            name: i === 0 ? "synapse" : `synapse-${transport}`,
+            path: `client → gateway →(${transport})→ service (openai-compatible) → upstream`,
+            origin: gw.url,
+            model: "claude:plan",
+            pids: { gateway: gw.pid, service: provider.pid, upstream: upstream.child.pid },
+          });
+        }
       }
       if (portkey instanceof Error) {
         r.notes.push(`Portkey not measured: ${portkey.message.split("\n")[0]}`);
@@ -133,7 +142,7 @@ export async function runBench(sizes: Sizes, log: (m: string) => void): Promise<
       }
       paths.push({
         name: "synapse-sim",
-        path: "client → gateway → service (sim, no upstream)",
+        path: `client → gateway →(${DEFAULT_TRANSPORT})→ service (sim, no upstream)`,
         origin: gateway.url,
         model: "claude:plan",
         pids: { gateway: gateway.pid, service: claude[0]!.pid },

@@ -29,7 +29,7 @@ export function markdownBlock(r: BenchResults, tables: readonly Table[], results
   const m = r.machine;
   const lines = [
     START,
-    `Run: \`${r.mode}\` mode, ${r.startedAt} → ${r.finishedAt} (raw results: \`${resultsFile}\`).`,
+    `Run: \`${r.mode}\` mode, ${r.startedAt} → ${r.finishedAt} (raw results, not committed: \`${resultsFile}\`). Values with ± are medians of interleaved repeats, ± half their range.`,
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}. ` +
       `1-minute load average ${r.loadAverage.before} before and ${r.loadAverage.after} after the run (other work shares this machine).`,

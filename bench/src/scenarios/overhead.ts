@@ -58,7 +58,7 @@ export async function runOverhead(ctx: RunContext, paths: readonly OverheadPath[
       const f = await measureFirstContent(ctx, target(p, true));
       if (f.firstError !== undefined) {
         ctx.log(`streaming: ${p.name}: ${f.failed} failed (${f.firstError})`);
-        s.streamError = `${f.failed} streams failed (${f.firstError})`;
+        s.streamError = `streams: ${f.firstError}`;
       }
       if (f.firstContent.count > 0) s.firstP50.push(f.firstContent.p50);
       s.firstContent = f.firstContent;

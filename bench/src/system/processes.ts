@@ -12,6 +12,14 @@ import { freePort } from "./free-port.js";
 
 const entry = (name: string) => new URL(`../processes/${name}.js`, import.meta.url).pathname;
 
+/** Node flags for our services and gateways, e.g. `--cpu-prof` (set by `--cpu-prof DIR`). */
+let synapseExecArgv: string[] = [];
+
+/** Profiles every service and gateway started from now on with `node --cpu-prof`, into `dir`. */
+export function profileInto(dir: string): void {
+  synapseExecArgv = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+}
+
 /** Settings every Synapse process of a run shares: quiet logs, its own data dir, ports 0, sim with no latency. */
 export function baseEnv(dataDir: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -57,10 +65,14 @@ export async function startService(
           [`SYNAPSE_${A}_TCP_PORT`]: String(ports.tcp - offset),
           [`SYNAPSE_${A}_METRICS_PORT`]: String(ports.metrics - offset),
         };
-  const child = await forkReady(`${agent}#${replica}`, entry("service-main"), [agent, String(replica)], {
-    ...env,
-    ...pinned,
-  });
+  const child = await forkReady(
+    `${agent}#${replica}`,
+    entry("service-main"),
+    [agent, String(replica)],
+    { ...env, ...pinned },
+    20_000,
+    synapseExecArgv,
+  );
   const p = child.ready.ports ?? {};
   return { ...child, agent, grpcPort: p.grpc ?? 0, tcpPort: p.tcp ?? 0, metricsPort: p.metrics ?? 0 };
 }
@@ -87,7 +99,6 @@ export async function startGateway(
   name: string,
   env: Record<string, string>,
   replicas: readonly ServiceChild[],
-  execArgv: string[] = [],
 ): Promise<GatewayChild> {
   const child = await forkReady(
     name,
@@ -95,7 +106,7 @@ export async function startGateway(
     [],
     { ...env, ...endpointsEnv(replicas) },
     20_000,
-    execArgv,
+    synapseExecArgv,
   );
   return { ...child, url: `http://127.0.0.1:${child.ready.ports?.http ?? 0}` };
 }

@@ -1,0 +1,65 @@
+/**
+ * `node bench/dist/src/profile.js [--path sim|provider] [--transport grpc|tcp] [--stream]
+ * [--seconds N] [--connections N] [--out DIR]`: runs one Synapse path under load with its gateway and service
+ * started under `node --cpu-prof`, then prints where their CPU time went (see profile-summary).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "@synapse/core";
+import { chatTarget } from "./load/http-target.js";
+import { httpThroughput } from "./load/http-throughput.js";
+import { cpuPerRequest, cpuSnapshot } from "./proc-stats.js";
+import { stopAll } from "./processes/child.js";
+import { formatSummary, summarizeProfile } from "./profile-summary.js";
+import { baseEnv, profileInto, startGateway, startService, startUpstream } from "./system/processes.js";
+
+const { values } = parseArgs({
+  options: {
+    path: { type: "string", default: "sim" },
+    transport: { type: "string", default: loadConfig({}).gateway.transport },
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "32" },
+    stream: { type: "boolean", default: false },
+    out: { type: "string", default: join(tmpdir(), "synapse-profiles") },
+  },
+});
+const out = values.out;
+mkdirSync(out, { recursive: true });
+for (const f of readdirSync(out)) if (f.endsWith(".cpuprofile")) rmSync(join(out, f));
+const dataDir = mkdtempSync(join(tmpdir(), "synapse-profile-"));
+const env = { ...baseEnv(dataDir), SYNAPSE_GATEWAY_TRANSPORT: values.transport };
+try {
+  let serviceEnv: Record<string, string> = env;
+  if (values.path === "provider") {
+    const upstream = await startUpstream();
+    serviceEnv = {
+      ...env,
+      SYNAPSE_CLAUDE_PROVIDER: "openai-compatible",
+      SYNAPSE_CLAUDE_BASE_URL: `${upstream.origin}/v1`,
+      SYNAPSE_CLAUDE_MODEL: "bench-model",
+    };
+  }
+  const others = await Promise.all([startService("gemini", 0, env), startService("codex", 0, env)]);
+  profileInto(out);
+  const service = await startService("claude", 0, serviceEnv);
+  const gateway = await startGateway("gateway", env, [service, ...others]);
+  const target = chatTarget("profile", gateway.url, "claude:plan", values.stream);
+  await httpThroughput(target, Number(values.connections), 2_000);
+  const pids = { gateway: gateway.pid, service: service.pid };
+  const before = cpuSnapshot(pids);
+  const t = await httpThroughput(target, Number(values.connections), Number(values.seconds) * 1000);
+  const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
+  process.stdout.write(
+    `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}\n\n`,
+  );
+  await gateway.stop(10_000);
+  await service.stop(10_000);
+} finally {
+  await stopAll();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+for (const f of readdirSync(out).filter((x) => x.endsWith(".cpuprofile"))) {
+  process.stdout.write(`${formatSummary(f, summarizeProfile(join(out, f)))}\n\n`);
+}
