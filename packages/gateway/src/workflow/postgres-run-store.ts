@@ -136,14 +136,17 @@ export class PostgresRunStore implements RunStore {
   async claimLapsed(lease: RunLease, lapsedBefore: number, query: LapsedQuery): Promise<RunRecord[]> {
     if (query.limit <= 0) return [];
     const { rows } = await this.#pool.query<Row>(
-      `UPDATE synapse_workflow_runs SET owner = $1, lease_until = $2
-       WHERE id IN (
+      // The candidates are picked once, in a materialized CTE: a plain `id IN (SELECT … LIMIT n)`
+      // may be rescanned by the plan and take more than n.
+      `WITH picked AS MATERIALIZED (
          SELECT id FROM synapse_workflow_runs
          WHERE status = $3 AND (owner IS NULL OR lease_until < $4) AND id <> ALL($5::text[])
          ORDER BY created_at, id LIMIT $6
          FOR UPDATE SKIP LOCKED)
-         AND status = $3 AND (owner IS NULL OR lease_until < $4)
-       RETURNING data, owner`,
+       UPDATE synapse_workflow_runs AS r SET owner = $1, lease_until = $2
+       FROM picked
+       WHERE r.id = picked.id AND r.status = $3 AND (r.owner IS NULL OR r.lease_until < $4)
+       RETURNING r.data, r.owner`,
       [lease.owner, lease.until, query.status, lapsedBefore, query.exclude, query.limit],
     );
     return rows.map(record).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
