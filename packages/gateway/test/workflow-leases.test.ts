@@ -89,7 +89,7 @@ describe("workflow run leases (fake clocks, one shared run store)", () => {
   );
 
   test(
-    "an owner that cannot renew stops driving when its lease lapses, leaving the run to another gateway",
+    "an owner that cannot renew stops driving before its lease lapses, leaving the run to another gateway",
     within,
     () =>
       withStore(async (store) => {
@@ -108,9 +108,11 @@ describe("workflow run leases (fake clocks, one shared run store)", () => {
         const b = await store.gateway("gw-b");
         const id = await runUntilCode(a);
         failing = true;
-        await a.clock.advanceAsync(14_999); // renewals at 5 s and 10 s fail
-        assert.equal(a.upstream.signals.get("s_fake2")?.aborted, false, "still within its lease");
-        await a.clock.advanceAsync(1); // the renewal at 15 s fails too: the lease has run out
+        await a.clock.advanceAsync(9_999); // the renewal at 5 s fails
+        assert.equal(a.upstream.signals.get("s_fake2")?.aborted, false, "the lease still has 5 s");
+        // The renewal at 10 s fails too: the lease would end before the next one (at 15 s, when
+        // another gateway may take the run), so A stops now.
+        await a.clock.advanceAsync(1);
         await flushMicrotasks();
         assert.equal(a.upstream.signals.get("s_fake2")?.aborted, true, "A stopped its call");
         assert.equal(a.engine.drives(id), false);

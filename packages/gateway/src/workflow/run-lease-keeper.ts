@@ -3,9 +3,9 @@
  * watches (awaiting approval), renews them every third of the lease, and scans for unfinished runs
  * whose lease has lapsed — their gateway died — at start and every `scanIntervalMs`, taking as
  * many as the gateway has room for. A renewal that finds a run is no longer its own (another
- * gateway took it), or a lease this gateway could not renew before it ran out (the database was
- * unreachable, or the process stalled), means the run is lost: the gateway must stop driving it,
- * since another one may already be. Actions other gateways asked for come back with the renewal.
+ * gateway took it), or a lease this gateway could not renew and that would run out before the
+ * next renewal (the database is unreachable), means the run is lost: the gateway stops driving
+ * it, since another one may soon. Actions other gateways asked for come back with the renewal.
  */
 import type { Clock, Logger } from "@synapse/core";
 import type { RequestedAction, RunLease, RunRecord, RunStore } from "./run-store.js";
@@ -82,7 +82,7 @@ export class LeaseKeeper {
   /** Scans once, then renews and scans on timers until `close`. */
   async start(): Promise<void> {
     await this.scan();
-    this.#every(Math.max(1, Math.floor(this.#o.leaseMs / 3)), () => this.renew());
+    this.#every(this.#renewEveryMs(), () => this.renew());
     this.#every(this.#o.scanIntervalMs, () => this.scan());
   }
 
@@ -180,10 +180,11 @@ export class LeaseKeeper {
         this.#renewFailing = true;
       }
     }
-    // A lease not renewed in time may already be another gateway's: stop before both drive the run.
+    // A lease that would lapse before the next renewal may be another gateway's by then: stop
+    // now, so that two gateways never drive the run at once.
     const now = this.#o.clock.now();
     for (const [id, until] of [...this.#held]) {
-      if (until > now) continue;
+      if (until - this.#renewEveryMs() > now) continue;
       this.#held.delete(id);
       this.#o.lost(id, "lapsed");
     }
@@ -197,6 +198,10 @@ export class LeaseKeeper {
     this.#closed = true;
     for (const cancel of this.#cancels.splice(0)) cancel();
     await Promise.all([this.#scanning, this.#renewing]);
+  }
+
+  #renewEveryMs(): number {
+    return Math.max(1, Math.floor(this.#o.leaseMs / 3));
   }
 
   /** Runs `fn` every `ms` on the clock, each time `ms` after the previous run ended (never overlapping). */
