@@ -35,7 +35,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const concurrency = process.env.SYNAPSE_TEST_CONCURRENCY ?? "2";
+const concurrency = process.env.TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
   process.execPath,
   ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=120000", ...files],

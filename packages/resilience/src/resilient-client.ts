@@ -6,6 +6,7 @@
  * Next), created once per endpoint. `events` reports attempts, retries, breaker changes,
  * fallbacks, timeouts, continuations and resumes.
  */
+import { setMaxListeners } from "node:events";
 import {
   type ActionName,
   type AgentName,
@@ -53,6 +54,8 @@ export interface CallOptions {
 }
 
 const NEVER = new AbortController().signal;
+// Every call without a signal of its own shares NEVER, and each attempt listens on it while it runs.
+setMaxListeners(0, NEVER);
 
 export class ResilientClient {
   readonly chain: ResilienceChain;

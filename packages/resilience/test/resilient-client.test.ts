@@ -162,6 +162,20 @@ describe("ResilientClient", () => {
     await s.client.close();
   });
 
+  test("many concurrent calls without a signal of their own raise no MaxListeners warning", async () => {
+    const { client } = setup(new FakeClock());
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      await Promise.all(Array.from({ length: 50 }, () => client.invoke("claude", "plan", task)));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.deepEqual(warnings, []);
+  });
+
   test("input is validated at the edge: nothing is sent for a bad request", async () => {
     const s = setup(new DrivenClock());
     await assert.rejects(

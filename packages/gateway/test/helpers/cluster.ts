@@ -49,6 +49,11 @@ async function freeBases(replicas: number): Promise<{ grpc: number; tcp: number;
   throw new Error("no free port block found");
 }
 
+/** This process's environment without SYNAPSE_* settings: each test names the ones it wants. */
+function inheritedEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("SYNAPSE_")));
+}
+
 export interface ClusterOptions {
   replicas?: Partial<Record<AgentName, number>>;
   /** Extra SYNAPSE_* settings for services and gateway. */
@@ -95,7 +100,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     new Promise((resolve, reject) => {
       const name = `${agent}#${replica}`;
       const child = fork(SERVICE_MAIN, [agent, String(replica)], {
-        env: { ...process.env, ...env, ...options.replicaEnv?.[name] },
+        env: { ...inheritedEnv(), ...env, ...options.replicaEnv?.[name] },
         stdio: ["ignore", "ignore", "pipe", "ipc"],
       });
       let stderr = "";
