@@ -45,6 +45,8 @@ describe("gateway under faults", () => {
     });
     const streamId = res.headers.get("x-stream-id")!;
     const head = await readSse(res, 3);
+    const during = await (await fetch(`${cluster.url}/metrics`)).text();
+    assert.match(during, /^synapse_gateway_active_streams 1$/m, "the stream runs on with no reader");
     const victim = await servingReplica("claude", 2);
     cluster.children.get(`claude#${victim}`)?.kill("SIGKILL");
     const resumed = await fetch(`${cluster.url}/api/v1/streams/${streamId}`, {
