@@ -19,8 +19,10 @@ export interface HttpRow {
   latency: LatencySummary;
   /** p50 minus the direct path's p50, in ms. */
   addedP50Ms?: number;
-  /** Time to the first content chunk of a stream at a low fixed rate. */
+  /** Time to the first content chunk of a stream at a low fixed rate (the last repeat's). */
   firstContent?: LatencySummary;
+  /** Its p50, repeated (the added figure is the difference of medians). */
+  firstP50Ms?: Repeated;
   addedFirstContentMs?: number;
   /** Why streamed requests failed, when some did (e.g. "HTTP 500"). */
   streamError?: string;

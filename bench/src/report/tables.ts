@@ -37,7 +37,7 @@ export function resultTables(r: BenchResults): Table[] {
       n(x.p50Ms.median),
       n(x.latency.p99),
       n(x.addedP50Ms),
-      n(x.firstContent?.p50),
+      n(x.firstP50Ms?.median ?? x.firstContent?.p50),
       n(x.addedFirstContentMs),
       cpu(x.cpuUsPerRequest),
       `${x.failed}${x.streamError ? ` (${x.streamError})` : ""}`,

@@ -71,7 +71,8 @@ export async function runOverhead(ctx: RunContext, paths: readonly OverheadPath[
   return paths.map((p) => {
     const s = samples.get(p.name)!;
     const p50 = repeated(s.p50);
-    const first = s.firstP50.length > 0 ? repeated(s.firstP50).median : undefined;
+    const firstP50 = s.firstP50.length > 0 ? repeated(s.firstP50) : undefined;
+    const first = firstP50?.median;
     return {
       name: p.name,
       path: p.path,
@@ -79,7 +80,9 @@ export async function runOverhead(ctx: RunContext, paths: readonly OverheadPath[
       p50Ms: p50,
       latency: s.latency!,
       addedP50Ms: p50.median - directP50,
-      ...(first === undefined || s.firstContent === undefined ? {} : { firstContent: s.firstContent }),
+      ...(firstP50 === undefined || s.firstContent === undefined
+        ? {}
+        : { firstContent: s.firstContent, firstP50Ms: firstP50 }),
       ...(first === undefined || directFirst === undefined
         ? {}
         : { addedFirstContentMs: first - directFirst }),
