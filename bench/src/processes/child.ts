@@ -28,6 +28,11 @@ export interface Child {
 
 const running = new Set<Child>();
 
+/** This process's environment without SYNAPSE_* settings, so a run is the same whatever the shell has set. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SYNAPSE_")));
+}
+
 /** Children started and not yet exited. */
 export function runningChildren(): Child[] {
   return [...running];
@@ -77,7 +82,7 @@ export function forkReady(
 ): Promise<Child> {
   return new Promise((resolve, reject) => {
     const proc = fork(entry, args, {
-      env: { ...process.env, ...env },
+      env: { ...inheritedEnv(), ...env },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       execArgv,
     });
