@@ -42,16 +42,17 @@ describe("sim streaming", () => {
     assert.ok(err instanceof SynapseError && err.code === "FAILED_PRECONDITION", String(err));
   });
 
-  test("unpaced streams take no timers and 1,000 tokens stream well under 50 ms", async () => {
+  // Speed is the benchmarks' business (bench/); here: no timer is ever set, so a fake clock that
+  // never moves cannot hold the stream back.
+  test("unpaced streams set no timers: 1,000 tokens arrive with the clock standing still", async () => {
     const clock = new FakeClock();
     const sim = new SimProvider({ clock, tokensPerSecond: 0, ttftMs: 0 });
     const task = Array.from({ length: 1000 }, (_, i) => `word${i}`).join(" ");
-    const started = performance.now();
+    const before = clock.now();
     const events = await drain(sim.stream(call("claude", "code", { task })));
-    const elapsed = performance.now() - started;
     assert.ok(texts(events).length >= 1000, `${texts(events).length} tokens`);
     assert.equal(clock.pending(), 0);
-    assert.ok(elapsed < 50, `took ${elapsed.toFixed(1)} ms`);
+    assert.equal(clock.now(), before);
   });
 
   test("the first token comes after ttftMs, then one every 1000/tokensPerSecond ms", async () => {
