@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const LAYERS = {
+  testkit: [],
   core: [],
   providers: ["core"],
   agents: ["core", "providers"],

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createLogger, hashText, loadConfig } from "@synapse/core";
 import { connectRedis, type RedisClient } from "@synapse/resilience";
+import { type RedisServer, startRedisServer } from "@synapse/testkit";
 import { type RunningGateway, runGateway } from "../src/gateway-process.js";
 import { type Cluster, readSse, startCluster } from "./helpers/cluster.js";
-import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 
 let redisServer: RedisServer;
 let redis: RedisClient;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type AgentResponse, FakeClock } from "@synapse/core";
 import { connectRedis, type RedisClient } from "@synapse/resilience";
+import { type RedisServer, startRedisServer } from "@synapse/testkit";
 import { RedisIdempotencyStore } from "../src/redis-idempotency.js";
-import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 
 let server: RedisServer;
 let redisA: RedisClient;

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { ConfigError, createLogger, describeConfig, loadConfig, SynapseError } from "@synapse/core";
+import { startRedisServer } from "@synapse/testkit";
 import { runGateway } from "../src/gateway-process.js";
-import { startRedisServer } from "./helpers/redis-server.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "synapse-state-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));

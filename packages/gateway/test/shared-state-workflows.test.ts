@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { type RedisServer, startRedisServer } from "@synapse/testkit";
 import pg from "pg";
 import { type Cluster, startCluster } from "./helpers/cluster.js";
 import { type GatewayChild, startGatewayChild } from "./helpers/gateway-child.js";
 import { type PostgresServer, postgresMissing, startPostgres } from "./helpers/postgres-server.js";
-import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 import { allCalls, getRun, type Json, postJson, type RunJson, waitForRun } from "./helpers/workflow.js";
 
 const LEASE_MS = 3_000;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { FakeClock, type StreamEvent, SynapseError } from "@synapse/core";
+import { type RedisServer, startRedisServer } from "@synapse/testkit";
 import type { Redis } from "ioredis";
 import {
   connectRedis,
@@ -22,7 +23,6 @@ import {
   simStream,
   streaming,
 } from "./helpers/fakes.js";
-import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 
 let server: RedisServer;
 /** Two command connections: two gateways' worth of clients on one Redis. */

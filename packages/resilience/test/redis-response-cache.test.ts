@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { FakeClock, SynapseError } from "@synapse/core";
+import { type RedisServer, startRedisServer } from "@synapse/testkit";
 import type { Redis } from "ioredis";
 import {
   connectRedis,
@@ -11,7 +12,6 @@ import {
   resolveOptions,
 } from "../src/index.js";
 import { fakeNext, request, response, unary, unaryOut } from "./helpers/fakes.js";
-import { type RedisServer, startRedisServer } from "./helpers/redis-server.js";
 
 let server: RedisServer;
 let redisA: Redis;
