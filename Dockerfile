@@ -27,6 +27,7 @@ COPY packages/service/package.json packages/service/
 COPY packages/gateway/package.json packages/gateway/
 COPY packages/cli/package.json packages/cli/
 COPY packages/deploy/package.json packages/deploy/
+COPY packages/testkit/package.json packages/testkit/
 
 # ---- build: all dependencies (dev included) and the TypeScript compiled. --ignore-scripts: the
 # root `prepare` script would build before the sources are here; tsc needs no native module.
