@@ -16,6 +16,7 @@ import {
 } from "@synapse/core";
 import type { FastifyInstance } from "fastify";
 import type { GatewayContext } from "../context.js";
+import { flushNow } from "../sse.js";
 
 /** Which input field the conversation's last user message fills, per action. */
 const PROMPT_FIELD: Record<ActionName, string> = {
@@ -169,10 +170,17 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
       ) =>
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
       raw.write(frame({ role: "assistant", content: "" }, null));
+      flushNow(raw);
+      let flushed = false;
       try {
         for await (const event of events) {
           if (event.type === "chunk") raw.write(frame({ content: event.text }, null));
           else raw.write(frame({}, "stop", { usage: usageOf(event.response) }));
+          if (!flushed) {
+            // The first token goes out now; the rest of a burst is batched (see flushNow).
+            flushed = true;
+            flushNow(raw);
+          }
         }
       } catch (err) {
         const error = SynapseError.from(err);
