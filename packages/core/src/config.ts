@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { AgentName } from "./agents.js";
 import { CODES } from "./errors.js";
+import { DEFAULT_ALLOWED_PROGRAMS, DEFAULT_ENV_ALLOWLIST } from "./executor-defaults.js";
 import { BASE_PORTS, MAX_REPLICAS } from "./ports.js";
 import {
   bool,
@@ -388,25 +389,7 @@ export const CONFIG_SCHEMA = {
   },
   executor: {
     allowedPrograms: list(
-      [
-        "ls",
-        "cat",
-        "echo",
-        "head",
-        "tail",
-        "wc",
-        "grep",
-        "uniq",
-        "diff",
-        "cut",
-        "tr",
-        "pwd",
-        "true",
-        "false",
-        "printenv",
-        "mkdir",
-        "touch",
-      ],
+      [...DEFAULT_ALLOWED_PROGRAMS],
       "SYNAPSE_CODEX_ALLOWED_PROGRAMS",
       "Programs codex execute may run (basenames); the default set cannot start other programs.",
     ),
@@ -416,7 +399,7 @@ export const CONFIG_SCHEMA = {
       "Lets codex run command lines with shell syntax through /bin/sh -c (use with bwrap isolation).",
     ),
     envAllowlist: list(
-      ["PATH", "HOME", "LANG", "LC_ALL", "TERM", "TZ"],
+      [...DEFAULT_ENV_ALLOWLIST],
       "SYNAPSE_CODEX_ENV_ALLOWLIST",
       "Environment variables codex commands see; secrets never pass whatever this says.",
     ),

@@ -3,6 +3,7 @@ export * from "./clock.js";
 export * from "./config.js";
 export * from "./contract.js";
 export * from "./errors.js";
+export * from "./executor-defaults.js";
 export * from "./fake-clock.js";
 export * from "./handler.js";
 export * from "./ids.js";

@@ -2,47 +2,14 @@
  * The executor's options and their defaults. Each option names the setting that will set it
  * (wired into packages/core config later), so an error can tell the user what to change.
  */
-import type { Clock } from "@synapse/core";
+import { type Clock, DEFAULT_ALLOWED_PROGRAMS, DEFAULT_ENV_ALLOWLIST } from "@synapse/core";
 
 /** Where commands run: inside bubblewrap, as plain processes, or bubblewrap when it works here. */
 export type IsolationMode = "auto" | "bwrap" | "process";
 /** The isolation actually in force. */
 export type Isolation = "bwrap" | "process";
 
-/**
- * Programs allowed by default. The rule: a program is in the default set only if it cannot
- * start another program or run code it is given, so the allowlist cannot be stepped around.
- * Left out on purpose, to be opted into with `allowedPrograms` (ideally with bwrap isolation):
- * interpreters and package managers (`node`, `npm`, `npx`, `python3` run arbitrary code),
- * `git` (aliases, hooks and `-c core.pager=` run programs), `env` and `xargs` (run the program
- * named in their arguments), `find` (`-exec`), `sort` (`--compress-program`) and every shell.
- */
-export const DEFAULT_ALLOWED_PROGRAMS: readonly string[] = [
-  "ls",
-  "cat",
-  "echo",
-  "head",
-  "tail",
-  "wc",
-  "grep",
-  "uniq",
-  "diff",
-  "cut",
-  "tr",
-  "pwd",
-  "true",
-  "false",
-  "printenv",
-  "mkdir",
-  "touch",
-];
-
-/**
- * Environment variables a command may see (values come from the service's environment; HOME is
- * the workspace). PATH and PWD (the workspace) are always set. Secrets never pass, whatever
- * this list says: see `child-environment.ts`.
- */
-export const DEFAULT_ENV_ALLOWLIST: readonly string[] = ["PATH", "HOME", "LANG", "LC_ALL", "TERM", "TZ"];
+export { DEFAULT_ALLOWED_PROGRAMS, DEFAULT_ENV_ALLOWLIST };
 
 /** Where the executor logs (a pino Logger fits). */
 export interface ExecutorLogger {
