@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick | --smoke] [--out DIR] [--markdown FILE | --no-markdown]
- * [--render RESULTS.json]`: runs the benchmarks (with --render, takes an earlier run's results
+ * [--render RESULTS.json] [--only SCENARIO,...]`: runs the benchmarks (with --render, takes an earlier run's results
  * instead), prints the tables, writes the JSON results (bench/results/<timestamp>.json by
  * default) and refreshes the generated block of BENCHMARKS.md. Exits 1 when a scenario could
- * not run (missed targets are results, not errors).
+ * not run (missed targets are results, not errors). `--only memory,overhead` runs just those
+ * scenarios (of SCENARIOS in run.ts) and leaves BENCHMARKS.md alone: a partial run is for a
+ * first look while working on one target, not a result.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,7 +16,7 @@ import { stopAll } from "./processes/child.js";
 import { markdownBlock, textTables, writeMarkdown } from "./report/render.js";
 import { resultTables } from "./report/tables.js";
 import type { BenchResults } from "./results.js";
-import { runBench } from "./run.js";
+import { runBench, SCENARIOS } from "./run.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     "no-markdown": { type: "boolean", default: false },
     /** Render the tables and BENCHMARKS.md from an earlier results file instead of running. */
     render: { type: "string" },
+    only: { type: "string" },
   },
 });
 const sizes = MODES[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
@@ -37,8 +40,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+const only = values.only?.split(",").map((s) => s.trim());
+const unknown = only?.filter((s) => !(SCENARIOS as readonly string[]).includes(s)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(
+    `--only: unknown scenario ${unknown.join(", ")}; choose from ${SCENARIOS.join(", ")}\n`,
+  );
+  process.exit(2);
+}
 const results: BenchResults =
-  values.render === undefined ? await runBench(sizes, log) : JSON.parse(readFileSync(values.render, "utf8"));
+  values.render === undefined
+    ? await runBench(sizes, log, only && new Set(only))
+    : JSON.parse(readFileSync(values.render, "utf8"));
 const tables = resultTables(results);
 process.stdout.write(`${textTables(tables)}\n`);
 
@@ -49,7 +62,7 @@ if (values.render === undefined) {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results: ${file}`);
 }
-if (!values["no-markdown"]) {
+if (!values["no-markdown"] && only === undefined) {
   writeMarkdown(values.markdown, markdownBlock(results, tables, relative(REPO_ROOT, file)));
   log(`markdown: ${values.markdown}`);
 }

@@ -32,7 +32,18 @@ const PACED = { ttftMs: 80, tokensPerSecond: 400 };
 /** The gateway's transport when none is configured (what users get). */
 const DEFAULT_TRANSPORT = loadConfig({}).gateway.transport;
 
-export async function runBench(sizes: Sizes, log: (m: string) => void): Promise<BenchResults> {
+/** The scenarios a run can be limited to (`--only`), in the order they run. */
+export const SCENARIOS = ["memory", "overhead", "transports", "resilience", "scale", "failover"] as const;
+
+/**
+ * Runs the benchmarks of `sizes`; with `only`, just those scenarios (the processes they share are
+ * still all started, so a scenario measures what it measures in a full run).
+ */
+export async function runBench(
+  sizes: Sizes,
+  log: (m: string) => void,
+  only: ReadonlySet<string> = new Set(SCENARIOS),
+): Promise<BenchResults> {
   const dataDir = mkdtempSync(join(tmpdir(), "synapse-bench-"));
   const ctx: RunContext = { sizes, env: baseEnv(dataDir), log, pids: [], gatewayPeakMb: 0 };
   const r: BenchResults = {
@@ -53,7 +64,8 @@ export async function runBench(sizes: Sizes, log: (m: string) => void): Promise<
     pids: ctx.pids,
     notes: [],
   };
-  const attempt = async (what: string, work: () => Promise<void>) => {
+  const attempt = async (what: (typeof SCENARIOS)[number], work: () => Promise<void>) => {
+    if (!only.has(what)) return;
     try {
       await work();
     } catch (err) {
