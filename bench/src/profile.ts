@@ -1,7 +1,9 @@
 /**
  * `node bench/dist/src/profile.js [--path sim|provider] [--transport grpc|tcp] [--stream]
- * [--seconds N] [--connections N] [--out DIR]`: runs one Synapse path under load with its gateway and service
- * started under `node --cpu-prof`, then prints where their CPU time went (see profile-summary).
+ * [--seconds N] [--connections N] [--out DIR] [--no-profile] [--repeat N]`: runs one Synapse path under
+ * load with its gateway and service started under `node --cpu-prof`, then prints where their CPU
+ * time went (see profile-summary). With `--no-profile` it only measures (the profiler itself costs
+ * CPU), `--repeat N` times, which is the quick way to compare two builds by CPU per request.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +25,8 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     stream: { type: "boolean", default: false },
     out: { type: "string", default: join(tmpdir(), "synapse-profiles") },
+    "no-profile": { type: "boolean", default: false },
+    repeat: { type: "string", default: "1" },
   },
 });
 const out = values.out;
@@ -42,18 +46,21 @@ try {
     };
   }
   const others = await Promise.all([startService("gemini", 0, env), startService("codex", 0, env)]);
-  profileInto(out);
+  if (!values["no-profile"]) profileInto(out);
   const service = await startService("claude", 0, serviceEnv);
   const gateway = await startGateway("gateway", env, [service, ...others]);
   const target = chatTarget("profile", gateway.url, "claude:plan", values.stream);
   await httpThroughput(target, Number(values.connections), 2_000);
   const pids = { gateway: gateway.pid, service: service.pid };
-  const before = cpuSnapshot(pids);
-  const t = await httpThroughput(target, Number(values.connections), Number(values.seconds) * 1000);
-  const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
-  process.stdout.write(
-    `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}\n\n`,
-  );
+  for (let i = 0; i < Number(values.repeat); i++) {
+    const before = cpuSnapshot(pids);
+    const t = await httpThroughput(target, Number(values.connections), Number(values.seconds) * 1000);
+    const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
+    process.stdout.write(
+      `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}\n`,
+    );
+  }
+  process.stdout.write("\n");
   await gateway.stop(10_000);
   await service.stop(10_000);
 } finally {
