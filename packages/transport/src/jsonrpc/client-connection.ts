@@ -9,6 +9,7 @@ import { type ChunkParams, JSONRPC_METHODS } from "./agent-wire.js";
 import type { CallCarrier, ClientCall } from "./client-call.js";
 import { LineReader } from "./line-reader.js";
 import { ParseFailure, parseLine, synapseFromJsonRpc } from "./protocol.js";
+import { TickCork } from "./tick-cork.js";
 
 export type ClientConnectionState = "connecting" | "open" | "closed";
 
@@ -21,6 +22,8 @@ export class ClientConnection implements CallCarrier {
   private closeError: SynapseError | undefined;
   private socketError: NodeJS.ErrnoException | undefined;
   private readonly whenClosed: Promise<void>;
+  /** Calls started in the same turn go out in one write (see TickCork). */
+  private readonly cork: TickCork;
 
   constructor(
     private readonly host: string,
@@ -29,6 +32,7 @@ export class ClientConnection implements CallCarrier {
     private readonly logger: Logger | undefined,
   ) {
     this.socket = connect({ host, port, noDelay: true });
+    this.cork = new TickCork(this.socket);
     const reader = new LineReader(
       maxLineBytes,
       (line) => this.onLine(line),
@@ -62,14 +66,13 @@ export class ClientConnection implements CallCarrier {
     }
     this.calls.set(call.id, call);
     if (this.queue !== undefined) this.queue.push([call.id, line]);
-    else this.socket.write(line);
+    else this.write(line);
   }
 
   cancel(id: number): void {
     if (!this.calls.delete(id)) return;
     // Still queued: it never reaches the server (skipped on connect), so there is nothing to cancel.
-    if (this.state === "open")
-      this.socket.write(`{"jsonrpc":"2.0","method":"$/cancel","params":{"id":${id}}}\n`);
+    if (this.state === "open") this.write(`{"jsonrpc":"2.0","method":"$/cancel","params":{"id":${id}}}\n`);
   }
 
   /** Calls waiting for an answer on this socket. */
@@ -88,7 +91,12 @@ export class ClientConnection implements CallCarrier {
     this.state = "open";
     const queue = this.queue ?? [];
     this.queue = undefined;
-    for (const [id, line] of queue) if (this.calls.has(id)) this.socket.write(line);
+    for (const [id, line] of queue) if (this.calls.has(id)) this.write(line);
+  }
+
+  private write(line: string): void {
+    this.cork.hold();
+    this.socket.write(line);
   }
 
   private onLine(line: string): void {

@@ -25,6 +25,7 @@ import {
   validateRequest,
 } from "./protocol.js";
 import { ServerCall } from "./server-call.js";
+import { TickCork } from "./tick-cork.js";
 
 /** The notification that cancels the in-flight request `params.id`. */
 export const CANCEL_METHOD = "$/cancel";
@@ -54,6 +55,8 @@ export class ServerConnection {
   private readonly active = new Set<ServerCall>();
   private readonly byId = new Map<JsonRpcId, ServerCall>();
   private readonly idle: IdleTimer;
+  /** Answers and chunks of the same turn go out in one write (see TickCork). */
+  private readonly cork: TickCork;
   private cancelGrace: (() => void) | undefined;
   private aborting = false;
   private drained: Promise<void> | undefined;
@@ -63,6 +66,7 @@ export class ServerConnection {
     private readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
+    this.cork = new TickCork(socket);
     this.reader = new LineReader(
       host.maxLineBytes,
       (line) => this.onLine(line),
@@ -131,6 +135,7 @@ export class ServerConnection {
 
   notify(method: string, params: unknown): Promise<void> | undefined {
     if (this.state === "ending" || this.state === "closed") return undefined;
+    this.cork.hold();
     if (this.socket.write(toLine({ jsonrpc: "2.0", method, params }))) return undefined;
     if (this.drained === undefined) {
       this.drained = new Promise((resolve) => {
@@ -282,6 +287,7 @@ export class ServerConnection {
 
   private write(line: string): void {
     if (this.state === "ending" || this.state === "closed") return;
+    this.cork.hold();
     this.socket.write(line);
   }
 

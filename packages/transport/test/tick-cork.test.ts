@@ -1,0 +1,59 @@
+/** TickCork: the writes of one turn leave in one batch, in the check phase, over a real socket. */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { test } from "node:test";
+import { setImmediate as nextCheck } from "node:timers/promises";
+import { TickCork } from "../src/jsonrpc/tick-cork.js";
+
+test("writes of one turn are held until the check phase, then sent together and in order", async (t) => {
+  const received: string[] = [];
+  const server = createServer((s) => s.on("data", (d: Buffer) => received.push(d.toString())));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const socket: Socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
+  t.after(() => {
+    socket.destroy();
+    server.close();
+  });
+  await once(socket, "connect");
+  const cork = new TickCork(socket);
+
+  for (const line of ["a\n", "b\n", "c\n"]) {
+    cork.hold();
+    assert.equal(socket.write(line), true, "backpressure is reported as without the cork");
+  }
+  // Nothing has left yet: all three wait in the socket's buffer.
+  assert.equal(socket.writableCorked, 1);
+  assert.equal(socket.writableLength, 6);
+
+  await nextCheck();
+  assert.equal(socket.writableCorked, 0);
+  assert.equal(socket.writableLength, 0, "the check phase sent everything");
+  while (received.join("").length < 6) await nextCheck();
+  assert.equal(received.join(""), "a\nb\nc\n");
+
+  // A later turn corks afresh.
+  cork.hold();
+  socket.write("d\n");
+  assert.equal(socket.writableCorked, 1);
+  await nextCheck();
+  assert.equal(socket.writableCorked, 0);
+});
+
+test("ending a corked socket still sends what was written", async (t) => {
+  let all = "";
+  const server = createServer((s) => s.on("data", (d: Buffer) => (all += d.toString())));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => server.close());
+  const socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
+  await once(socket, "connect");
+  const cork = new TickCork(socket);
+  cork.hold();
+  socket.write("last words\n");
+  socket.end();
+  await once(socket, "close");
+  while (all.length < 11) await nextCheck();
+  assert.equal(all, "last words\n");
+});
