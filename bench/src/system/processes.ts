@@ -136,7 +136,8 @@ export async function startPortkey(): Promise<{ child: Child; origin: string }> 
   const child = await spawnHttpReady(
     "portkey",
     process.execPath,
-    [main, `--port=${port}`, "--headless"],
+    // The shim makes Portkey's streaming work on Node 20 (see portkey-fetch-shim.ts).
+    ["--import", entry("portkey-fetch-shim"), main, `--port=${port}`, "--headless"],
     { NODE_ENV: "production" },
     `${origin}/`,
   );
