@@ -1,17 +1,20 @@
 /**
  * `node bench/dist/src/profile.js [--path sim|provider] [--transport grpc|tcp] [--stream]
- * [--seconds N] [--connections N] [--out DIR] [--no-profile] [--repeat N]`: runs one Synapse path under
- * load with its gateway and service started under `node --cpu-prof`, then prints where their CPU
- * time went (see profile-summary). With `--no-profile` it only measures (the profiler itself costs
- * CPU), `--repeat N` times, which is the quick way to compare two builds by CPU per request.
+ * [--seconds N] [--connections N] [--rate N] [--out DIR] [--no-profile] [--repeat N]`: runs one Synapse
+ * path under load with its gateway and service started under `node --cpu-prof`, then prints where
+ * their CPU time went (see profile-summary). The load is N connections as fast as they go, or with
+ * `--rate` a fixed rate (requests per second; CPU per request depends on the rate, so comparing two
+ * builds at one rate is fairer). With `--no-profile` it only measures (the profiler itself costs
+ * CPU), `--repeat N` times: the quick way to compare two builds by CPU per request.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "@synapse/core";
-import { chatTarget } from "./load/http-target.js";
+import { chatTarget, type HttpTarget } from "./load/http-target.js";
 import { httpThroughput } from "./load/http-throughput.js";
+import { openLoop } from "./load/open-loop.js";
 import { cpuPerRequest, cpuSnapshot } from "./proc-stats.js";
 import { stopAll } from "./processes/child.js";
 import { formatSummary, summarizeProfile } from "./profile-summary.js";
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     out: { type: "string", default: join(tmpdir(), "synapse-profiles") },
     "no-profile": { type: "boolean", default: false },
     repeat: { type: "string", default: "1" },
+    rate: { type: "string" },
   },
 });
 const out = values.out;
@@ -54,7 +58,11 @@ try {
   const pids = { gateway: gateway.pid, service: service.pid };
   for (let i = 0; i < Number(values.repeat); i++) {
     const before = cpuSnapshot(pids);
-    const t = await httpThroughput(target, Number(values.connections), Number(values.seconds) * 1000);
+    const ms = Number(values.seconds) * 1000;
+    const t =
+      values.rate === undefined
+        ? await httpThroughput(target, Number(values.connections), ms)
+        : await fixedRate(target, Number(values.rate), ms, values.stream);
     const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
     process.stdout.write(
       `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}\n`,
@@ -69,4 +77,12 @@ try {
 }
 for (const f of readdirSync(out).filter((x) => x.endsWith(".cpuprofile"))) {
   process.stdout.write(`${formatSummary(f, summarizeProfile(join(out, f)))}\n\n`);
+}
+
+/** `rate` requests per second for `ms`; the same shape as a throughput result. */
+async function fixedRate(target: HttpTarget, rate: number, ms: number, stream: boolean) {
+  const started = performance.now();
+  const records = await openLoop(target, { rate, durationMs: ms, stream });
+  const ok = records.filter((r) => r.ok).length;
+  return { ok, rps: (ok * 1000) / (performance.now() - started) };
 }
