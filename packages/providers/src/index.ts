@@ -11,6 +11,12 @@ export {
   type PooledFetch,
   type PooledFetchOptions,
 } from "./ai-sdk/index.js";
+export { type ApiClientOptions, createApiClient } from "./api-client.js";
+export {
+  ChatCompletionsClient,
+  type ChatCompletionsClientOptions,
+  type ChatVendor,
+} from "./chat-completions/index.js";
 export {
   CLI_VENDORS,
   ClaudeEvents,

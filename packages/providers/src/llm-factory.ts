@@ -3,9 +3,9 @@
  * client for a real provider, built once per process from the agent's settings.
  */
 import { type AgentName, type Clock, type Config, type ProviderName, SynapseError } from "@synapse/core";
-import { AiSdkClient } from "./ai-sdk/ai-sdk-client.js";
 import type { PooledFetch } from "./ai-sdk/pooled-fetch.js";
 import { type ApiVendor, DEFAULT_MODELS } from "./ai-sdk/vendor-models.js";
+import { createApiClient } from "./api-client.js";
 import { CliClient } from "./cli/cli-client.js";
 import { CLI_VENDORS } from "./cli/cli-vendors.js";
 import type { LlmClient } from "./llm.js";
@@ -131,7 +131,7 @@ export function createLlmClient(
   }
   if (settings.apiKeyEnv && !key)
     throw missing(`${settings.apiKeyEnv} (named by ${A}_API_KEY_ENV) is not set`);
-  return new AiSdkClient({
+  return createApiClient({
     vendor: name,
     model: settings.model || (name === "openai-compatible" ? settings.model : DEFAULT_MODELS[name]),
     ...(key ? { apiKey: key } : {}),

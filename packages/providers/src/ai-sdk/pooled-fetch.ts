@@ -23,6 +23,8 @@ export interface PooledFetchOptions {
 export interface PooledFetch {
   /** A fetch that sends every request through the pooled agent. */
   readonly fetch: typeof globalThis.fetch;
+  /** The pooled agent itself (following redirects, at most 5), for undici's `request` API. */
+  readonly dispatcher: Dispatcher;
   /** Closes the pool's connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
   let closing: Promise<void> | undefined;
   return {
     fetch: fetch as typeof globalThis.fetch,
+    dispatcher,
     close() {
       closing ??= agent.close();
       return closing;

@@ -1,0 +1,187 @@
+/**
+ * An LlmClient for the Chat Completions wire format (OpenAI, and every OpenAI-compatible server:
+ * Ollama, vLLM, llama.cpp's server), written on undici's pooled `request` rather than through
+ * the AI SDK. Why by hand: measured on the bench's provider path (a non-streamed plan through
+ * gateway and service to a local upstream), the AI SDK's per-call machinery — its zod parsing of
+ * every body and chunk, the fetch Request/Response and web streams it builds on, its header and
+ * abort plumbing — was about 40 % of the service's CPU per request; this client does the same
+ * wire work directly (numbers in the commit that introduced it and in BENCHMARKS.md). It keeps
+ * what the providers promise: the system and user messages and the JSON-schema answer format
+ * the AI SDK sent, usage, cancellation (aborting closes the HTTP request), and errors mapped
+ * like every API client's (vendor-errors.ts). SSE is parsed by eventsource-parser. Anthropic and
+ * Google stay on the AI SDK.
+ */
+import { STATUS_CODES } from "node:http";
+import { type Clock, SynapseError, systemClock, type Usage } from "@synapse/core";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { Dispatcher } from "undici";
+import { abortError, throwIfAborted } from "../abort.js";
+import { createPooledFetch, type PooledFetch } from "../ai-sdk/pooled-fetch.js";
+import { type LlmAnswer, type LlmClient, type LlmEvent, type LlmRequest, NO_USAGE } from "../llm.js";
+import {
+  cutAnswer,
+  type ErrorHints,
+  endedEarly,
+  httpFailureError,
+  inAnswerError,
+  isConnectionError,
+  malformedAnswer,
+  unreachable,
+} from "../vendor-errors.js";
+import { ChatBody, type ChatVendor } from "./chat-body.js";
+import { errorMessageOf, MalformedAnswer, readChunk, readWholeAnswer } from "./chat-wire.js";
+
+/** OpenAI's API, when no base URL is configured. */
+export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+export interface ChatCompletionsClientOptions {
+  vendor: ChatVendor;
+  /** The model's name at the vendor. */
+  model: string;
+  /** Sent as a bearer token; absent for an openai-compatible server that needs none. */
+  apiKey?: string;
+  /** The API's base URL; empty or absent means OpenAI's (required for openai-compatible). */
+  baseUrl?: string;
+  /** What error messages may name. */
+  hints: ErrorHints;
+  /** A shared connection pool; when absent the client makes one and closes it in `close`. */
+  pool?: PooledFetch;
+  /** Dates Retry-After headers. Defaults to the system clock. */
+  clock?: Clock;
+}
+
+export class ChatCompletionsClient implements LlmClient {
+  readonly provider: ChatVendor;
+  readonly model: string;
+  readonly #hints: ErrorHints;
+  readonly #clock: Clock;
+  readonly #pool: PooledFetch;
+  readonly #ownsPool: boolean;
+  readonly #body: ChatBody;
+  readonly #origin: string;
+  readonly #path: string;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: ChatCompletionsClientOptions) {
+    this.provider = options.vendor;
+    this.model = options.model;
+    this.#hints = options.hints;
+    this.#clock = options.clock ?? systemClock;
+    this.#ownsPool = options.pool === undefined;
+    this.#pool = options.pool ?? createPooledFetch();
+    this.#body = new ChatBody(options.vendor, options.model);
+    const url = new URL(`${(options.baseUrl || OPENAI_BASE_URL).replace(/\/+$/, "")}/chat/completions`);
+    this.#origin = url.origin;
+    this.#path = `${url.pathname}${url.search}`;
+    this.#headers = { "content-type": "application/json" };
+    if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
+  }
+
+  async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
+    const { signal } = request;
+    throwIfAborted(signal);
+    const res = await this.#post(request, true);
+    const pending: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (event) => pending.push(event) });
+    let ended = false;
+    let usage: Usage = NO_USAGE;
+    try {
+      // undici's body stream ignores setEncoding; the decoder keeps a character split across
+      // network chunks whole.
+      const decoder = new TextDecoder();
+      for await (const bytes of res.body as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(bytes, { stream: true }));
+        for (let i = 0; i < pending.length; i++) {
+          const data = (pending[i] as EventSourceMessage).data;
+          if (data === "[DONE]") {
+            ended = true;
+            continue;
+          }
+          const chunk = readChunk(data);
+          if (chunk.error)
+            throw inAnswerError(chunk.error.type, chunk.error.message, this.#hints, chunk.error);
+          if (chunk.usage) usage = chunk.usage;
+          if (chunk.finished) ended = true;
+          if (chunk.text !== "") yield { type: "text", text: chunk.text };
+        }
+        pending.length = 0;
+      }
+    } catch (err) {
+      throw this.#readError(err, signal);
+    }
+    throwIfAborted(signal);
+    if (!ended) throw endedEarly(this.#hints);
+    yield { type: "done", usage };
+  }
+
+  async complete(request: LlmRequest): Promise<LlmAnswer> {
+    const { signal } = request;
+    throwIfAborted(signal);
+    const res = await this.#post(request, false);
+    let answer: ReturnType<typeof readWholeAnswer>;
+    try {
+      answer = readWholeAnswer(await res.body.text());
+    } catch (err) {
+      throw this.#readError(err, signal);
+    }
+    if ("error" in answer)
+      throw inAnswerError(answer.error.type, answer.error.message, this.#hints, answer.error);
+    return answer;
+  }
+
+  close(): Promise<void> {
+    return this.#ownsPool ? this.#pool.close() : Promise.resolve();
+  }
+
+  /** Sends the call; resolves with a 2xx response, throws the mapped error for anything else. */
+  async #post(request: LlmRequest, stream: boolean): Promise<Dispatcher.ResponseData> {
+    const { signal } = request;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#pool.dispatcher.request({
+        origin: this.#origin,
+        path: this.#path,
+        method: "POST",
+        headers: this.#headers,
+        body: this.#body.build(request, stream),
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      throw unreachable(this.#hints, err instanceof Error ? err.message : String(err), err);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return res;
+    let raw = "";
+    try {
+      raw = await res.body.text();
+    } catch {
+      // The status says enough; a body cut short adds nothing.
+    }
+    if (signal.aborted) throw abortError(signal);
+    const status = res.statusCode;
+    const failure = {
+      status,
+      message: errorMessageOf(raw) ?? STATUS_CODES[status] ?? `HTTP ${status}`,
+      headers: retryHeaders(res.headers),
+      body: raw,
+    };
+    throw httpFailureError(failure, this.#hints, this.#clock.now(), new Error(`HTTP ${status}`));
+  }
+
+  /** The error for a failure while reading a 2xx answer. */
+  #readError(err: unknown, signal: AbortSignal): SynapseError {
+    if (signal.aborted) return abortError(signal);
+    if (err instanceof SynapseError) return err;
+    if (err instanceof MalformedAnswer) return malformedAnswer(this.#hints, err);
+    if (isConnectionError(err)) return cutAnswer(this.#hints, err);
+    return new SynapseError("INTERNAL", `The call to ${this.#hints.vendor} failed unexpectedly.`, {
+      cause: err,
+    });
+  }
+}
+
+/** The pushback headers, as single strings. */
+function retryHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string | undefined> {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  return { "retry-after": first(headers["retry-after"]), "retry-after-ms": first(headers["retry-after-ms"]) };
+}
