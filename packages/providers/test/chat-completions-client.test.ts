@@ -142,6 +142,25 @@ describe("the Chat Completions client, beyond the shared contract", () => {
     assert.deepEqual(got.at(-1), { type: "done", usage: { inputTokens: 0, outputTokens: 0 } });
   });
 
+  test("a redirected call is sent again through the pool that follows redirects", async () => {
+    fake.script((req, res) => {
+      if (req.url.includes("/moved/")) return answer("openai-compatible", HELLO)(req, res);
+      res.writeHead(307, { location: "/v1/moved/chat/completions" });
+      res.end();
+    });
+    const before = fake.requests.length;
+    const got = await make("openai-compatible").complete(request());
+    assert.equal(got.text, "Hello, world");
+    assert.deepEqual(
+      fake.requests.slice(before).map((r) => [r.method, r.url]),
+      [
+        ["POST", "/v1/chat/completions"],
+        ["POST", "/v1/chat/completions"],
+        ["POST", "/v1/moved/chat/completions"],
+      ],
+    );
+  });
+
   test("a multi-byte character split across network chunks arrives whole", async () => {
     fake.script((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });

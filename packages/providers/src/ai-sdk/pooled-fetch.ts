@@ -23,8 +23,10 @@ export interface PooledFetchOptions {
 export interface PooledFetch {
   /** A fetch that sends every request through the pooled agent. */
   readonly fetch: typeof globalThis.fetch;
-  /** The pooled agent itself (following redirects, at most 5), for undici's `request` API. */
+  /** The pooled agent, following redirects (at most 5), for undici's `request` API. */
   readonly dispatcher: Dispatcher;
+  /** The same pool without the redirect layer (cheaper per request; see chat-completions-client.ts). */
+  readonly agent: Dispatcher;
   /** Closes the pool's connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,6 +88,7 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
   return {
     fetch: fetch as typeof globalThis.fetch,
     dispatcher,
+    agent,
     close() {
       closing ??= agent.close();
       return closing;
