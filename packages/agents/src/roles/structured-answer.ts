@@ -34,21 +34,31 @@ export function checkAnswer<T>(schema: z.ZodType<T>, texts: readonly (string | u
 
 /** The JSON object in `text`: all of it, else a fenced block (last first), else its outermost braces. */
 export function findJson(text: string): unknown {
-  const candidates = [text];
+  // The answer is mostly the bare object (what structured output asks for): try it before
+  // looking for fences, so the usual case parses once and runs no regular expression.
+  const whole = parseObject(text);
+  if (whole !== undefined) return whole;
   const fences = [...text.matchAll(/```(?:json)?[ \t]*\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
-  candidates.push(...fences.reverse());
+  const candidates = fences.reverse();
   const start = text.indexOf("{");
   const end = text.lastIndexOf("}");
   if (start >= 0 && end > start) candidates.push(text.slice(start, end + 1));
   for (const candidate of candidates) {
-    const trimmed = candidate.trim();
-    if (!trimmed.startsWith("{")) continue;
-    try {
-      const value: unknown = JSON.parse(trimmed);
-      if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
-    } catch {
-      // not this one
-    }
+    const value = parseObject(candidate);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** `text` parsed when it is a JSON object (surrounding whitespace allowed), else undefined. */
+function parseObject(text: string): object | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(trimmed);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
+  } catch {
+    // not this one
   }
   return undefined;
 }
