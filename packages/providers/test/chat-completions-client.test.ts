@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { SynapseError } from "@synapse/core";
 import { isOpenAiReasoningModel } from "../src/chat-completions/index.js";
 import { ChatCompletionsClient, createApiClient, createPooledFetch } from "../src/index.js";
 import type { LlmClient } from "../src/llm.js";
@@ -159,6 +160,18 @@ describe("the Chat Completions client, beyond the shared contract", () => {
         ["POST", "/v1/moved/chat/completions"],
       ],
     );
+  });
+
+  test("a deadline passing while the server has not answered ends the call and its request", async () => {
+    const controller = new AbortController();
+    const aborted = fake.aborted();
+    fake.script(() => {
+      // The server holds the request; the caller's deadline passes meanwhile.
+      controller.abort(new SynapseError("DEADLINE_EXCEEDED", "The call's deadline passed."));
+    });
+    const err = await failure(make("openai-compatible").complete(request(controller.signal)));
+    assert.equal(err.code, "DEADLINE_EXCEEDED");
+    await aborted;
   });
 
   test("a multi-byte character split across network chunks arrives whole", async () => {
