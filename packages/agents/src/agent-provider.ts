@@ -5,7 +5,14 @@
  */
 import type { ActionInput, ActionName, Usage } from "@synapse/core";
 import { SynapseError } from "@synapse/core";
-import type { Completion, LlmClient, Provider, ProviderCall, ProviderEvent } from "@synapse/providers";
+import {
+  type Completion,
+  complete,
+  type LlmClient,
+  type Provider,
+  type ProviderCall,
+  type ProviderEvent,
+} from "@synapse/providers";
 import type { CommandExecutor } from "./executor/index.js";
 import type { ExecuteRole } from "./roles/execute-role.js";
 import type { ModelRole } from "./roles/model-role.js";
@@ -52,13 +59,23 @@ export class AgentProvider implements Provider {
   }
 
   async complete(call: ProviderCall): Promise<Completion> {
-    const role = this.#parts.roles?.get(call.action);
-    if (!role || (call.action === "execute" && this.#parts.execute)) return gather(this.stream(call));
-    const answer = await role.complete(
-      userPrompt(call.action, call.input as ActionInput[ActionName]),
-      call.signal,
-    );
-    return { text: answer.text, result: answer.result, usage: answer.usage };
+    const { execute, roles, sim } = this.#parts;
+    if (call.action === "execute" && execute) return gather(execute.stream(call));
+    const role = roles?.get(call.action);
+    if (role) {
+      const answer = await role.complete(
+        userPrompt(call.action, call.input as ActionInput[ActionName]),
+        call.signal,
+      );
+      return { text: answer.text, result: answer.result, usage: answer.usage };
+    }
+    if (sim) {
+      // sim answers whole when asked to (no generator round trip per token).
+      const done = await complete(sim, call);
+      this.#parts.onSimUsage?.(call.action, done.usage);
+      return done;
+    }
+    return gather(this.stream(call));
   }
 
   /** Stops running commands and releases connections. Idempotent. */

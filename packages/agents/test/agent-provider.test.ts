@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { createLogger, loadConfig, type SynapseError } from "@synapse/core";
 import type { ProviderCall, ProviderEvent } from "@synapse/providers";
-import { createAgentProvider, type UsageRecord } from "../src/index.js";
+import { AgentProvider, createAgentProvider, type UsageRecord } from "../src/index.js";
 import { tempRoot } from "./executor-fixtures.js";
 import { type FakeOpenAi, startFakeOpenAi } from "./fake-openai.js";
 
@@ -111,6 +111,33 @@ describe("createAgentProvider", () => {
     assert.equal(usage.length, 1);
     assert.equal(usage[0]?.provider, "sim");
     assert.equal(usage[0]?.costUsd, undefined, "no price configured, no cost");
+  });
+
+  test("a unary call on sim takes sim's whole answer (no token stream) and reports its usage", async () => {
+    const answer = { text: "1. Do it\n", result: { steps: [] }, usage: { inputTokens: 3, outputTokens: 2 } };
+    const sim = {
+      name: "sim",
+      model: "sim-1",
+      stream: (): AsyncIterable<ProviderEvent> => {
+        throw new Error("a unary call must not stream");
+      },
+      complete: async () => answer,
+    };
+    const usage: unknown[] = [];
+    const provider = new AgentProvider({
+      name: "sim",
+      model: "sim-1",
+      sim,
+      onSimUsage: (action, u) => usage.push([action, u]),
+    });
+    const call = {
+      agent: "claude",
+      action: "plan",
+      input: { task: "Build a CLI" },
+      signal: new AbortController().signal,
+    } as ProviderCall;
+    assert.deepEqual(await provider.complete(call), answer);
+    assert.deepEqual(usage, [["plan", answer.usage]]);
   });
 
   test("codex on sim really runs a given command through the executor", async () => {

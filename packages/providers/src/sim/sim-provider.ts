@@ -8,7 +8,7 @@
  */
 import { type Clock, SynapseError, sleep, systemClock } from "@synapse/core";
 import { abortError, throwIfAborted, untilAborted } from "../abort.js";
-import type { Provider, ProviderCall, ProviderEvent } from "../provider.js";
+import type { Completion, Provider, ProviderCall, ProviderEvent } from "../provider.js";
 import { failDirective } from "./directives.js";
 import { renderSim } from "./render.js";
 import { countWords, tokenize } from "./tokens.js";
@@ -81,10 +81,56 @@ export class SimProvider implements Provider {
     }
   }
 
+  /**
+   * The whole answer at once, exactly what draining `stream` would give (same text, result,
+   * usage, faults, pacing and errors) without a generator round trip per token: a unary call
+   * through the service spent more CPU passing ~80 tokens through three async generators than
+   * on everything else in the sim (~40 of ~70 µs per call, measured).
+   */
+  async complete(call: ProviderCall): Promise<Completion> {
+    const { signal } = call;
+    try {
+      const { rest, result } = await this.#begin(call);
+      const tokens = tokenize(rest);
+      // Wait until the last token the stream would have sent is due (or the one before the drop).
+      const drop = this.#dropAfterChunks > 0 && this.#dropAfterChunks < tokens.length;
+      const sent = drop ? this.#dropAfterChunks : tokens.length;
+      await this.#due(Math.max(sent - 1, 0), signal);
+      if (drop) throw dropped(sent);
+      throwIfAborted(signal);
+      return {
+        text: rest,
+        result,
+        usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
+      };
+    } catch (err) {
+      if (signal.aborted) throw abortError(signal);
+      throw SynapseError.from(err);
+    }
+  }
+
   async *#answer(call: ProviderCall): AsyncGenerator<ProviderEvent> {
     const { signal } = call;
+    const { rest, result } = await this.#begin(call);
+    const tokens = tokenize(rest);
+    const start = this.#clock.now();
+    for (let i = 0; i < tokens.length; i++) {
+      if (i === this.#dropAfterChunks && i > 0) throw dropped(i);
+      await this.#pace(i, start, signal);
+      yield { type: "text", text: tokens[i]! };
+    }
+    await this.#pace(tokens.length === 0 ? 0 : -1, start, signal);
+    yield {
+      type: "done",
+      result,
+      usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
+    };
+  }
+
+  /** What every answer does before its first token: count the call, crash, faults, render. */
+  async #begin(call: ProviderCall): Promise<{ rest: string; result: Record<string, unknown> }> {
     const callNumber = ++this.#calls;
-    throwIfAborted(signal);
+    throwIfAborted(call.signal);
     if (callNumber === this.#crashAfter) {
       this.#crash();
       // Only reached when the crash was replaced (tests): the call still fails as a crash would.
@@ -106,25 +152,8 @@ export class SimProvider implements Provider {
       }
       rest = text.slice(call.continuation.text.length);
     }
-    await this.#faults(signal);
-    const tokens = tokenize(rest);
-    const start = this.#clock.now();
-    for (let i = 0; i < tokens.length; i++) {
-      if (i === this.#dropAfterChunks && i > 0) {
-        throw new SynapseError(
-          "UNAVAILABLE",
-          `Simulated fault: stream dropped after ${i} chunks; resume it.`,
-        );
-      }
-      await this.#pace(i, start, signal);
-      yield { type: "text", text: tokens[i]! };
-    }
-    await this.#pace(tokens.length === 0 ? 0 : -1, start, signal);
-    yield {
-      type: "done",
-      result,
-      usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
-    };
+    await this.#faults(call.signal);
+    return { rest, result };
   }
 
   /** One draw decides: below errorRate fails, the next hangRate of the range hangs. */
@@ -155,4 +184,18 @@ export class SimProvider implements Provider {
     const wait = start + this.#ttftMs + i * this.#intervalMs - this.#clock.now();
     if (wait > 0) await sleep(Math.ceil(wait), signal, this.#clock);
   }
+
+  /** Waits from now until token `i` is due, as `#pace` would (a unary answer's only wait). */
+  async #due(i: number, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const wait = this.#ttftMs + i * this.#intervalMs;
+    if (wait > 0) await sleep(Math.ceil(wait), signal, this.#clock);
+  }
+}
+
+function dropped(chunks: number): SynapseError {
+  return new SynapseError(
+    "UNAVAILABLE",
+    `Simulated fault: stream dropped after ${chunks} chunks; resume it.`,
+  );
 }
