@@ -62,4 +62,4 @@ export { findIssues } from "./sim/heuristics.js";
 export { renderSim } from "./sim/render.js";
 export { splitCommand } from "./sim/render-execute.js";
 export { FAST_BATCH, SIM_MODEL, type SimOptions, SimProvider } from "./sim/sim-provider.js";
-export { countWords, tokenize } from "./sim/tokens.js";
+export { countTokens, countWords, tokenize } from "./sim/tokens.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { RESULT_SCHEMAS } from "@synapse/core";
 import fc from "fast-check";
-import { complete, SimProvider, tokenize } from "../src/index.js";
+import { complete, countTokens, SimProvider, tokenize } from "../src/index.js";
 import { call, rejection } from "./helpers.js";
 
 const sim = new SimProvider();
@@ -230,5 +230,15 @@ describe("sim output", () => {
   test("tokens are words with their following whitespace and concatenate to the text", () => {
     assert.deepEqual(tokenize("  a bb\n\nccc  d"), ["  ", "a ", "bb\n\n", "ccc  ", "d"]);
     fc.assert(fc.property(fc.string(), (s) => tokenize(s).join("") === s));
+  });
+
+  test("countTokens counts exactly the tokens tokenize makes", () => {
+    assert.equal(countTokens("  a bb\n\nccc  d"), 5);
+    assert.equal(countTokens(""), 0);
+    assert.equal(countTokens(" \u00a0\u2028 "), 1);
+    const spaced = fc.string({ unit: fc.constantFrom("a", "é", " ", "\n", "\t", "\u00a0", "\u2028", "x") });
+    for (const strings of [fc.string(), spaced]) {
+      fc.assert(fc.property(strings, (s) => countTokens(s) === tokenize(s).length));
+    }
   });
 });

@@ -11,7 +11,7 @@ import { abortError, throwIfAborted, untilAborted } from "../abort.js";
 import type { Completion, Provider, ProviderCall, ProviderEvent } from "../provider.js";
 import { failDirective } from "./directives.js";
 import { renderSim } from "./render.js";
-import { countWords, tokenize } from "./tokens.js";
+import { countTokens, countWords, tokenize } from "./tokens.js";
 
 /** The model name sim answers with. */
 export const SIM_MODEL = "sim-1";
@@ -91,17 +91,17 @@ export class SimProvider implements Provider {
     const { signal } = call;
     try {
       const { rest, result } = await this.#begin(call);
-      const tokens = tokenize(rest);
+      const tokens = countTokens(rest);
       // Wait until the last token the stream would have sent is due (or the one before the drop).
-      const drop = this.#dropAfterChunks > 0 && this.#dropAfterChunks < tokens.length;
-      const sent = drop ? this.#dropAfterChunks : tokens.length;
+      const drop = this.#dropAfterChunks > 0 && this.#dropAfterChunks < tokens;
+      const sent = drop ? this.#dropAfterChunks : tokens;
       await this.#due(Math.max(sent - 1, 0), signal);
       if (drop) throw dropped(sent);
       throwIfAborted(signal);
       return {
         text: rest,
         result,
-        usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
+        usage: { inputTokens: countWords(call.input), outputTokens: tokens },
       };
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
