@@ -73,8 +73,24 @@ export class SimProvider implements Provider {
 
   async *stream(call: ProviderCall): AsyncGenerator<ProviderEvent> {
     const { signal } = call;
+    // One generator, not a wrapper delegating to another: each level costs every token a promise.
     try {
-      yield* this.#answer(call);
+      const { rest, result } = await this.#begin(call);
+      const tokens = tokenize(rest);
+      const start = this.#clock.now();
+      for (let i = 0; i < tokens.length; i++) {
+        if (i === this.#dropAfterChunks && i > 0) throw dropped(i);
+        // Most tokens of an unpaced stream have nothing to wait for: no async call for them.
+        if (this.#waits(i)) await this.#pace(i, start, signal);
+        else throwIfAborted(signal);
+        yield { type: "text", text: tokens[i]! };
+      }
+      await this.#pace(tokens.length === 0 ? 0 : -1, start, signal);
+      yield {
+        type: "done",
+        result,
+        usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
+      };
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       throw SynapseError.from(err);
@@ -107,24 +123,6 @@ export class SimProvider implements Provider {
       if (signal.aborted) throw abortError(signal);
       throw SynapseError.from(err);
     }
-  }
-
-  async *#answer(call: ProviderCall): AsyncGenerator<ProviderEvent> {
-    const { signal } = call;
-    const { rest, result } = await this.#begin(call);
-    const tokens = tokenize(rest);
-    const start = this.#clock.now();
-    for (let i = 0; i < tokens.length; i++) {
-      if (i === this.#dropAfterChunks && i > 0) throw dropped(i);
-      await this.#pace(i, start, signal);
-      yield { type: "text", text: tokens[i]! };
-    }
-    await this.#pace(tokens.length === 0 ? 0 : -1, start, signal);
-    yield {
-      type: "done",
-      result,
-      usage: { inputTokens: countWords(call.input), outputTokens: tokens.length },
-    };
   }
 
   /** What every answer does before its first token: count the call, crash, faults, render. */
@@ -164,6 +162,11 @@ export class SimProvider implements Provider {
       throw new SynapseError("UNAVAILABLE", "Simulated fault: the provider is unavailable; retry the call.");
     }
     if (draw < this.#errorRate + this.#hangRate) await untilAborted(signal);
+  }
+
+  /** Whether `#pace(i)` may wait (a timer, or a turn of the event loop) rather than only check the signal. */
+  #waits(i: number): boolean {
+    return this.#intervalMs > 0 || (i === 0 ? this.#ttftMs > 0 : i % FAST_BATCH === 0);
   }
 
   /**
