@@ -47,7 +47,7 @@ for (const pkg of readdirSync(join(root, "packages"))) {
     }
     for (const file of files) {
       const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/from\s+"@synapse\/([a-z-]+)"/g)) {
+      for (const m of text.matchAll(/from\s+"@synapse\/([a-z-]+)(?:\/[a-z-]+)*"/g)) {
         const dep = m[1];
         const where = relative(root, file);
         if (dep === pkg) problems.push(`${where}: imports its own package by name`);

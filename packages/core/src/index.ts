@@ -5,6 +5,7 @@ export * from "./contract.js";
 export * from "./errors.js";
 export * from "./executor-defaults.js";
 export * from "./fake-clock.js";
+export * from "./feature-module.js";
 export * from "./handler.js";
 export * from "./ids.js";
 export * from "./interceptor.js";

@@ -4,7 +4,7 @@
  * loggers share it, so no line is printed twice (the original's duplicated-log bug).
  */
 import { type DestinationStream, type Logger, pino } from "pino";
-import pretty from "pino-pretty";
+import { requireFeature } from "./feature-module.js";
 
 export type { Logger };
 
@@ -21,7 +21,11 @@ export function createLogger(options: LogOptions): Logger {
   const dest = options.destination ?? pino.destination({ fd: 2, sync: true });
   const usePretty =
     options.format === "pretty" || (options.format === "auto" && process.stderr.isTTY === true);
-  const stream = usePretty
+  // Loaded only for pretty output (several MiB resident): processes log JSON when not on a terminal.
+  const pretty = usePretty
+    ? requireFeature<typeof import("pino-pretty")>("pretty logs", "pino-pretty")
+    : undefined;
+  const stream = pretty
     ? pretty({
         destination: dest,
         colorize: process.stderr.isTTY === true,

@@ -122,7 +122,14 @@ export async function startGatewayProcess(): Promise<void> {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  const logger = createLogger({ name: "gateway", ...config.log });
+  let logger: Logger;
+  try {
+    logger = createLogger({ name: "gateway", ...config.log });
+  } catch (err) {
+    // Pretty logs load pino-pretty on demand: a missing package is said plainly, not a stack trace.
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
   process.on("uncaughtException", (err) => fatal(logger, err, "uncaught exception"));
   process.on("unhandledRejection", (err) => fatal(logger, err, "unhandled rejection"));
   let running: Promise<RunningGateway | undefined> = Promise.resolve(undefined);

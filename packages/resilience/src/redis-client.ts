@@ -2,10 +2,11 @@
  * Connecting to the Redis that several gateways share (ioredis). One client per process carries
  * every short command (stream writes, reads, cache, rate limits, idempotency keys); the live tail
  * adds one blocking connection of its own. Errors name Redis's host and port, never the URL,
- * which may hold a password.
+ * which may hold a password. ioredis (~10 MiB resident) is imported at the first connection, so
+ * an embedded gateway, which never connects, never loads it.
  */
-import { SynapseError } from "@synapse/core";
-import { Redis } from "ioredis";
+import { importFeature, SynapseError } from "@synapse/core";
+import type { Redis } from "ioredis";
 
 export type RedisClient = Redis;
 
@@ -58,7 +59,12 @@ export function assertRedisUrl(url: string): void {
 export async function connectRedis(url: string, options: RedisConnectOptions = {}): Promise<Redis> {
   assertRedisUrl(url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-  const redis = new Redis(url, {
+  const ioredis = await importFeature(
+    "shared state (SYNAPSE_STATE=shared)",
+    "ioredis",
+    () => import("ioredis"),
+  );
+  const redis = new ioredis.Redis(url, {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
     // A command fails after a few reconnection attempts instead of waiting for Redis forever;

@@ -29,7 +29,14 @@ export async function startServiceProcess(agent: string, replica: number): Promi
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  const logger = createLogger({ name: `${checked}#${replica}`, ...config.log });
+  let logger: Logger;
+  try {
+    logger = createLogger({ name: `${checked}#${replica}`, ...config.log });
+  } catch (err) {
+    // Pretty logs load pino-pretty on demand: a missing package is said plainly, not a stack trace.
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
   process.on("uncaughtException", (err) => fatal(logger, err, "uncaught exception"));
   process.on("unhandledRejection", (err) => fatal(logger, err, "unhandled rejection"));
 

@@ -19,7 +19,7 @@ import {
   JsonRpcClient,
   jsonRpcTransport,
   type PoolOptions,
-} from "@synapse/transport";
+} from "@synapse/transport/client";
 import { AgentBalancer, DnsDiscovery, type Endpoint } from "../balancer/index.js";
 import type { GatewayMetrics } from "../metrics.js";
 import { pooledTransport } from "./pooled-transport.js";

@@ -5,7 +5,7 @@
  * (reads it, records the output and decides the route). Conditional edges follow the route, so
  * the review loop is an edge back from `review` to `code`.
  */
-import { type BaseCheckpointSaver, END, interrupt, START, StateGraph } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, Command, END, interrupt, START, StateGraph } from "@langchain/langgraph";
 import { END_STEP } from "./definition-schema.js";
 import { routeAfter } from "./routing.js";
 import { finishStep, type StepDeps, startStep } from "./step-nodes.js";
@@ -86,3 +86,8 @@ export function compileWorkflow(definition: ValidDefinition, saver: BaseCheckpoi
 }
 
 export type CompiledWorkflow = ReturnType<typeof compileWorkflow>;
+
+/** What `invoke` is given to resume a run waiting at a gate with `decision`. */
+export function resumeCommand(decision: ApprovalDecision): Command {
+  return new Command({ resume: decision });
+}

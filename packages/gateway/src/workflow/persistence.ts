@@ -3,20 +3,22 @@
  * checkpoints and the run history in `<dataDir>/workflows.sqlite`, for one gateway; `postgres`
  * puts both in the database at workflow.postgresUrl, so several gateways can share them (and
  * take over each other's runs: see run-store.ts).
+ *
+ * LangGraph and pg are imported only when needed (feature-module.ts in core): with SQLite, the
+ * checkpointer at the first run driven or read; with Postgres, at start, as it is configured.
  */
 import { join } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import type { Config } from "@synapse/core";
+import { type Config, importFeature } from "@synapse/core";
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { PostgresRunStore } from "./postgres-run-store.js";
 import type { RunStore } from "./run-store.js";
 import { SqliteRunStore } from "./sqlite-run-store.js";
 
 export interface WorkflowPersistence {
-  saver: BaseCheckpointSaver;
+  /** LangGraph's checkpointer, created at the first call (FAILED_PRECONDITION if LangGraph cannot be loaded). */
+  saver(): Promise<BaseCheckpointSaver>;
   runs: RunStore;
   /** "sqlite" or "postgres", for logs. */
   kind: string;
@@ -36,6 +38,14 @@ export async function openPersistence(config: Config): Promise<WorkflowPersisten
         "workflow.checkpointer is postgres but no database is given; set SYNAPSE_WORKFLOW_POSTGRES_URL",
       );
     }
+    const [{ default: pg }, { PostgresSaver }] = await Promise.all([
+      importFeature("Postgres workflows", "pg", () => import("pg")),
+      importFeature(
+        "Postgres workflows",
+        "@langchain/langgraph-checkpoint-postgres",
+        () => import("@langchain/langgraph-checkpoint-postgres"),
+      ),
+    ]);
     const pool = new pg.Pool({ connectionString: config.workflow.postgresUrl, max: 5 });
     // An idle client's error (the server restarting) must not crash the gateway; the pool replaces it.
     pool.on("error", () => {});
@@ -45,7 +55,13 @@ export async function openPersistence(config: Config): Promise<WorkflowPersisten
         await saver.setup();
         return PostgresRunStore.open(pool);
       });
-      return { saver, runs, kind: "postgres", exclusive: false, close: () => pool.end() };
+      return {
+        saver: () => Promise.resolve(saver),
+        runs,
+        kind: "postgres",
+        exclusive: false,
+        close: () => pool.end(),
+      };
     } catch (err) {
       await pool.end().catch(() => {});
       throw new Error(
@@ -57,10 +73,23 @@ export async function openPersistence(config: Config): Promise<WorkflowPersisten
   // WAL lets GET requests read runs while a run writes its checkpoints.
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
-  const saver = new SqliteSaver(db);
   const runs = new SqliteRunStore(db);
+  let saver: Promise<BaseCheckpointSaver> | undefined;
   return {
-    saver,
+    saver: () => {
+      saver ??= importFeature(
+        "workflows",
+        "@langchain/langgraph-checkpoint-sqlite",
+        () => import("@langchain/langgraph-checkpoint-sqlite"),
+      ).then(
+        ({ SqliteSaver }) => new SqliteSaver(db),
+        (err: unknown) => {
+          saver = undefined; // tried again at the next use (the package may have been installed meanwhile)
+          throw err;
+        },
+      );
+      return saver;
+    },
     runs,
     kind: "sqlite",
     exclusive: true,

@@ -5,9 +5,12 @@
  * failed (with the reason), rejected or cancelled — in the run store, the metrics and the events.
  * It also holds each run's overall deadline. Every record it writes is guarded by ownership: a
  * gateway that has lost a run to another one changes nothing of it.
+ *
+ * LangGraph (compile-graph.ts and what it imports, ~35 MiB resident) is imported at the first run
+ * driven or read, so a gateway that serves no workflow never loads it.
  */
-import { type Clock, SynapseError } from "@synapse/core";
-import { type ApprovalRequest, type CompiledWorkflow, compileWorkflow } from "./compile-graph.js";
+import { type Clock, importFeature, SynapseError } from "@synapse/core";
+import type { ApprovalDecision, ApprovalRequest, CompiledWorkflow } from "./compile-graph.js";
 import type { RunEvents } from "./run-events.js";
 import type { RunRecord, RunStatus } from "./run-store.js";
 import type { StepDeps } from "./step-nodes.js";
@@ -22,6 +25,15 @@ export interface Active {
   stop?: "cancel" | "deadline" | "shutdown" | "lost";
   done: Promise<void>;
 }
+
+/** Where a run continues from: its first input, its last checkpoint (null), or an approval decision. */
+export type DriveFrom =
+  | { input: Record<string, unknown>; approval: boolean }
+  | null
+  | { resume: ApprovalDecision };
+
+const loadGraphs = () =>
+  importFeature("workflows", "@langchain/langgraph", () => import("./compile-graph.js"));
 
 /** What the driver tells the engine. */
 export interface DriverHooks {
@@ -56,15 +68,22 @@ export class RunDriver {
     this.#hooks = hooks;
   }
 
+  /** Loads LangGraph and the checkpointer (once); FAILED_PRECONDITION, naming the package, if it cannot. */
+  async ready(): Promise<void> {
+    await Promise.all([loadGraphs(), this.#o.persistence.saver()]);
+  }
+
   /** Runs the graph from `command` (first input, null to resume, or an approval) until it ends or waits. */
-  drive(run: RunRecord, active: Active, command: unknown): void {
+  drive(run: RunRecord, active: Active, from: DriveFrom): void {
     this.watchDeadline(run);
     let holds = false;
     active.done = (async () => {
-      const graph = this.#graph(run, active.controller.signal);
       const config = { configurable: { thread_id: run.id } };
       try {
-        if (command === null && (await graph.getState(config)).values.input === undefined) {
+        const graph = await this.#graph(run, active.controller.signal);
+        let command: unknown = from;
+        if (from !== null && "resume" in from) command = (await loadGraphs()).resumeCommand(from.resume);
+        if (from === null && (await graph.getState(config)).values.input === undefined) {
           command = { input: run.input, approval: run.approval }; // killed before its first checkpoint
         }
         await graph.invoke(command as never, {
@@ -182,7 +201,7 @@ export class RunDriver {
     this.#deadlines.set(run.id, cancel);
   }
 
-  #graph(run: RunRecord, signal: AbortSignal): CompiledWorkflow {
+  async #graph(run: RunRecord, signal: AbortSignal): Promise<CompiledWorkflow> {
     const definition: ValidDefinition = validateDefinition(run.definition, {}, `run ${run.id}`);
     const deps: StepDeps = {
       runId: run.id,
@@ -198,11 +217,13 @@ export class RunDriver {
       onStepFinished: (step, ms) =>
         this.#o.metrics.workflowStepDuration.observe({ workflow: run.workflow, step }, ms / 1000),
     };
-    return compileWorkflow(definition, this.#o.persistence.saver, deps);
+    const [{ compileWorkflow }, saver] = await Promise.all([loadGraphs(), this.#o.persistence.saver()]);
+    return compileWorkflow(definition, saver, deps);
   }
 
   async state(run: RunRecord): Promise<State | undefined> {
-    const snapshot = await this.#graph(run, new AbortController().signal).getState({
+    const graph = await this.#graph(run, new AbortController().signal);
+    const snapshot = await graph.getState({
       configurable: { thread_id: run.id },
     });
     return snapshot.values as State;

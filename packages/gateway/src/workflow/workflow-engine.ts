@@ -13,7 +13,6 @@
  * live gateway drives is written to the store, and that owner stops the run at its next renewal.
  */
 import { hostname } from "node:os";
-import { Command } from "@langchain/langgraph";
 import { type Clock, type Config, type Logger, newRequestId, SynapseError, systemClock } from "@synapse/core";
 import type { CheckpointStore } from "@synapse/resilience";
 import type { GatewayMetrics } from "../metrics.js";
@@ -127,6 +126,8 @@ export class WorkflowEngine {
       if (value === undefined || value === null || value === "")
         throw new SynapseError("INVALID_ARGUMENT", `Workflow "${definition.name}" needs input.${name}.`);
     }
+    // Before the run exists, so a LangGraph that cannot be loaded is this request's error, not a failed run.
+    await this.#driver.ready();
     const id = `wf_${newRequestId().slice(0, 24)}`;
     const active = this.#reserve(id);
     const lease = this.#keeper.lease();
@@ -273,7 +274,7 @@ export class WorkflowEngine {
       );
     }
     this.#keeper.hold(id, lease.until);
-    this.#driver.drive(resumed, active, new Command({ resume: decision }));
+    this.#driver.drive(resumed, active, { resume: decision });
     if (!decision.approved) await active.done;
     return this.get(id);
   }

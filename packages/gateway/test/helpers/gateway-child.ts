@@ -12,10 +12,13 @@ export interface GatewayChild {
   stop(): Promise<void>;
 }
 
-/** Starts a gateway process with `env`; resolves when it says it is ready (IPC), with its HTTP port. */
-export function startGatewayChild(env: Record<string, string>): Promise<GatewayChild> {
+/**
+ * Starts a gateway process with `env`; resolves when it says it is ready (IPC), with its HTTP port.
+ * `main` is the entry script; defaults to fixtures/gateway-main.js.
+ */
+export function startGatewayChild(env: Record<string, string>, main = GATEWAY_MAIN): Promise<GatewayChild> {
   return new Promise((resolve, reject) => {
-    const child = fork(GATEWAY_MAIN, [], {
+    const child = fork(main, [], {
       env: { ...process.env, ...env, SYNAPSE_GATEWAY_PORT: "0" },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
