@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { AGENTS, type AgentName, replicaPorts } from "@synapse/core";
+import { AGENTS, type AgentName, GATEWAY_NODE_FLAGS, replicaPorts } from "@synapse/core";
 import { type Child, forkReady, spawnHttpReady } from "../processes/child.js";
 import { freePort } from "./free-port.js";
 
@@ -106,7 +106,8 @@ export async function startGateway(
     [],
     { ...env, ...endpointsEnv(replicas) },
     20_000,
-    synapseExecArgv,
+    // Started as every deployment starts it (the launcher, Kubernetes, Compose).
+    [...GATEWAY_NODE_FLAGS, ...synapseExecArgv],
   );
   return { ...child, url: `http://127.0.0.1:${child.ready.ports?.http ?? 0}` };
 }

@@ -10,6 +10,7 @@ export * from "./handler.js";
 export * from "./ids.js";
 export * from "./interceptor.js";
 export * from "./logging.js";
+export * from "./node-flags.js";
 export * from "./ports.js";
 export * from "./settings.js";
 export * from "./trace-wrappers.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { AGENTS, loadConfig, SETTINGS } from "@synapse/core";
+import { AGENTS, GATEWAY_NODE_FLAGS, loadConfig, SETTINGS } from "@synapse/core";
 import { parse } from "yaml";
 import { requireBinary, run } from "./helpers/binaries.js";
 import { envPairs, parseDockerfile } from "./helpers/dockerfile.js";
@@ -95,7 +95,11 @@ describe("docker-compose.yml", () => {
         assert.ok(settingEnvs.has(key), `${name}: ${key} is not a setting`);
       }
       if (!name.startsWith("synapse-")) continue;
-      for (const key of Object.keys(env)) assert.ok(settingEnvs.has(key), `${name}: ${key} is not a setting`);
+      // The gateway's node options are the one other variable (GATEWAY_NODE_FLAGS), and they are the same.
+      const nodeOptions = name === "synapse-gateway" ? GATEWAY_NODE_FLAGS.join(" ") : undefined;
+      assert.equal(env.NODE_OPTIONS ?? undefined, nodeOptions, `${name}: NODE_OPTIONS`);
+      for (const key of Object.keys(env).filter((k) => k !== "NODE_OPTIONS"))
+        assert.ok(settingEnvs.has(key), `${name}: ${key} is not a setting`);
       assert.doesNotThrow(() => loadConfig({ ...imageEnv, ...definedEnv(service) }), name);
     }
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { AGENTS, type Config, loadConfig, SETTINGS } from "@synapse/core";
+import { AGENTS, type Config, GATEWAY_NODE_FLAGS, loadConfig, SETTINGS } from "@synapse/core";
 import { parseAllDocuments } from "yaml";
 import { requireBinary, run } from "./helpers/binaries.js";
 import { parseDockerfile } from "./helpers/dockerfile.js";
@@ -133,7 +133,9 @@ describe("Kubernetes manifests (deploy/k8s)", () => {
     assert.ok(container);
     assert.deepEqual(container.args, ["gateway"]);
     const env = containerEnv(spec, "example-ns");
-    assertSettingsOnly(env, "synapse-gateway", ["POD_NAMESPACE"]);
+    assertSettingsOnly(env, "synapse-gateway", ["POD_NAMESPACE", "NODE_OPTIONS"]);
+    // Started with the node options every deployment gives the gateway (the launcher, Compose, the bench).
+    assert.equal(env.NODE_OPTIONS, GATEWAY_NODE_FLAGS.join(" "));
     const config = loadConfig(env);
     for (const agent of AGENTS) {
       assert.equal(config[agent].dns, `synapse-${agent}.example-ns.svc.cluster.local`);

@@ -14,7 +14,7 @@ export interface ListenPorts {
 export interface ChildSpec {
   /** The process's name in logs and in the table, e.g. "claude#0". */
   name: string;
-  /** Arguments after the node executable: the script, then its arguments. */
+  /** Arguments after the node executable: node's own options (if any), the script, then its arguments. */
   args: readonly string[];
   /** Where the configuration says it will listen; replaced by what the child reports when ready. */
   ports?: ListenPorts;

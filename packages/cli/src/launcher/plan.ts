@@ -1,10 +1,10 @@
 /**
  * Which processes the launcher runs: the agent services, `<agent>.replicas` of each (or a given
  * count), each as `node bin/synapse.js service <agent> --replica i`, and for `up` the gateway
- * (`node bin/synapse.js gateway`).
+ * (`node <GATEWAY_NODE_FLAGS> bin/synapse.js gateway`).
  */
 import { fileURLToPath } from "node:url";
-import { AGENTS, type AgentName, type Config, replicaPorts } from "@synapse/core";
+import { AGENTS, type AgentName, type Config, GATEWAY_NODE_FLAGS, replicaPorts } from "@synapse/core";
 import type { ChildSpec } from "./child-spec.js";
 
 /** The `synapse` command's script, which the launcher runs again for each child. */
@@ -37,6 +37,11 @@ export function planServices(
 export function planSystem(config: Config, bin: string = SYNAPSE_BIN): ChildSpec[] {
   return [
     ...planServices(config, AGENTS, undefined, bin),
-    { name: "gateway", args: [bin, "gateway"], ports: { http: config.gateway.port }, stopsFirst: true },
+    {
+      name: "gateway",
+      args: [...GATEWAY_NODE_FLAGS, bin, "gateway"],
+      ports: { http: config.gateway.port },
+      stopsFirst: true,
+    },
   ];
 }
