@@ -321,6 +321,13 @@ export const CONFIG_SCHEMA = {
       "SYNAPSE_IDEMPOTENCY_TTL_MS",
       "How long an Idempotency-Key stays attached to its stream or result.",
     ),
+    heapGrowingPercent: int(
+      30,
+      "SYNAPSE_GATEWAY_HEAP_GROWING_PERCENT",
+      "How far (%) V8's old generation may grow past its live size before a full collection; lower is less memory for more GC, 0 is V8's own dynamic factor.",
+      0,
+      400,
+    ),
   },
   workflow: {
     maxConcurrentRuns: int(

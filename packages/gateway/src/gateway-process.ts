@@ -8,6 +8,7 @@ import { type Config, ConfigError, createLogger, type Logger, loadConfig, startT
 import type { FastifyInstance } from "fastify";
 import { buildGateway } from "./app.js";
 import { openGatewayState } from "./gateway-state.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { GatewayMetrics } from "./metrics.js";
 import { ResilientUpstream } from "./upstream/resilient-upstream.js";
 import { openPersistence } from "./workflow/persistence.js";
@@ -122,6 +123,7 @@ export async function startGatewayProcess(): Promise<void> {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
+  limitHeapGrowth(config.gateway.heapGrowingPercent);
   let logger: Logger;
   try {
     logger = createLogger({ name: "gateway", ...config.log });
