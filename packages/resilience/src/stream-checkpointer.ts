@@ -3,7 +3,8 @@
  * upstream and appends every chunk to the store before any consumer sees it, and consumers read
  * the store (stored chunks, then the live tail). So a consumer that disconnects does not stop the
  * stream: it resumes later with `resume(streamId, afterSeq)` and gets exactly the chunks after
- * afterSeq. To stop the stream itself, abort the call's signal.
+ * afterSeq. To stop the stream itself, abort the call's signal. The pump hands chunks to the store
+ * without waiting for each write (chunk-writes.ts), so a store can commit a burst at once.
  *
  * When the upstream fails mid-way with a continuable code (another replica can take over), the
  * pump calls `next` again with the same streamId and `request.continuation = {text so far,
@@ -23,6 +24,7 @@ import {
   SynapseError,
 } from "@synapse/core";
 import type { CheckpointStore } from "./checkpoint-store.js";
+import { ChunkWrites } from "./chunk-writes.js";
 import type { ResilienceEvents } from "./events.js";
 import type { CheckpointOptions } from "./options.js";
 import { openTail } from "./stream-tail.js";
@@ -99,32 +101,35 @@ export class StreamCheckpointer {
     const { store, options, clock, events: emitter } = this.#deps;
     const avoid = new Set(call.avoidEndpoints ?? []);
     let { events, endpoint } = first;
-    let text = "";
-    let lastSeq = 0;
+    const writes = new ChunkWrites(store, streamId);
     for (let continuations = 0; ; continuations++) {
       try {
         for await (const e of events) {
+          writes.check();
           if (e.type === "final") {
+            await writes.settled();
             await store.finish(streamId, {
               type: "final",
               streamId,
-              lastSeq,
-              hash: hashText(text),
+              lastSeq: writes.lastSeq,
+              hash: hashText(writes.text),
               response: e.response,
             });
             return;
           }
-          if (e.seq <= lastSeq) continue; // repeated by a continuing replica
-          if (e.seq !== lastSeq + 1) {
-            throw new SynapseError("DATA_LOSS", `stream ${streamId} jumped from seq ${lastSeq} to ${e.seq}.`);
+          if (e.seq <= writes.lastSeq) continue; // repeated by a continuing replica
+          if (e.seq !== writes.lastSeq + 1) {
+            throw new SynapseError(
+              "DATA_LOSS",
+              `stream ${streamId} jumped from seq ${writes.lastSeq} to ${e.seq}.`,
+            );
           }
-          await store.append(streamId, { type: "chunk", streamId, seq: e.seq, text: e.text });
-          text += e.text;
-          lastSeq = e.seq;
+          writes.append(e.seq, e.text);
         }
         throw new SynapseError("UNAVAILABLE", `stream ${streamId} ended before its final event.`);
       } catch (err) {
-        const error = SynapseError.from(err);
+        // Continue from what is stored: a chunk whose write failed was never seen by a consumer.
+        const error = SynapseError.from(await writes.rewind(err));
         const canContinue =
           options.continueOnCodes.includes(error.code) &&
           continuations < options.maxContinuations &&
@@ -135,6 +140,7 @@ export class StreamCheckpointer {
           return;
         }
         if (endpoint !== undefined) avoid.add(endpoint);
+        const { lastSeq, text } = writes;
         emitter.emit("continuation", {
           agent: call.request.agent,
           action: call.request.action,

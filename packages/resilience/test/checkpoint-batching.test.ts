@@ -1,0 +1,227 @@
+/**
+ * Grouped checkpoint writes: the SQLite store commits the first write of a turn at once and the
+ * rest of the turn together at its check phase, and holds a stream's creation until its first
+ * write; the checkpointer hands chunks to the store without waiting for each write, and goes back
+ * to the last stored chunk when a write fails.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import {
+  FakeClock,
+  flushMicrotasks,
+  type StreamChunk,
+  type StreamEvent,
+  type StreamFinal,
+  SynapseError,
+} from "@synapse/core";
+import Database from "better-sqlite3";
+import {
+  type CheckpointStore,
+  type ContinuationEvent,
+  MemoryCheckpointStore,
+  ResilienceEvents,
+  resolveOptions,
+  SqliteCheckpointStore,
+  StreamCheckpointer,
+  type StreamFailure,
+  type StreamLogEvent,
+} from "../src/index.js";
+import { assertWhole } from "./helpers/checkpoint-suite.js";
+import {
+  chunkText,
+  collect,
+  deferred,
+  fakeNext,
+  fullText,
+  request,
+  simStream,
+  streaming,
+} from "./helpers/fakes.js";
+
+const chunk = (streamId: string, seq: number): StreamChunk => ({
+  type: "chunk",
+  streamId,
+  seq,
+  text: chunkText(seq),
+});
+
+function count(db: Database.Database, table: "stream_chunk" | "stream_log"): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+describe("SQLite checkpoint store: grouped commits", () => {
+  const dir = mkdtempSync(join(tmpdir(), "synapse-ckpt-batch-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("the first write of a turn commits at once, the rest of the turn together at its check phase", async () => {
+    const db = new Database(":memory:");
+    const store = new SqliteCheckpointStore({ database: db });
+    await store.create("s1");
+    const published: number[] = [];
+    store.subscribe("s1", (e) => {
+      if (e.type === "chunk") published.push(e.chunk.seq);
+    });
+    const writes = [1, 2, 3, 4].map((seq) => store.append("s1", chunk("s1", seq)));
+    assert.equal(count(db, "stream_chunk"), 1, "the first chunk is stored at once");
+    assert.deepEqual(published, [1], "and only it reaches readers");
+    await writes[1];
+    assert.equal(count(db, "stream_chunk"), 4, "the others are stored before their promises resolve");
+    assert.deepEqual(published, [1, 2, 3, 4]);
+    await Promise.all(writes);
+    assert.equal((await store.read("s1", 0)).lastSeq, 4);
+    await store.close();
+    db.close();
+  });
+
+  test("a creation is held until the stream's first write, and reads as an empty log meanwhile", async () => {
+    const db = new Database(":memory:");
+    const store = new SqliteCheckpointStore({ database: db });
+    await store.create("s2");
+    assert.equal(count(db, "stream_log"), 0, "nothing written for a stream with no chunk yet");
+    assert.deepEqual(await store.read("s2", 0), { chunks: [], lastSeq: 0 });
+    await assert.rejects(
+      store.create("s2"),
+      (e: unknown) => e instanceof SynapseError && e.code === "ALREADY_EXISTS",
+    );
+    await store.append("s2", chunk("s2", 1));
+    assert.equal(count(db, "stream_log"), 1);
+    assert.deepEqual(
+      (await store.read("s2", 0)).chunks.map((c) => c.seq),
+      [1],
+    );
+    await store.close();
+    db.close();
+  });
+
+  test("a refused write fails alone; the others of its batch are stored", async () => {
+    const store = new SqliteCheckpointStore({ clock: new FakeClock() });
+    await store.create("a");
+    await store.create("b");
+    const results = await Promise.allSettled([
+      store.append("a", chunk("a", 1)),
+      store.append("a", chunk("a", 3)),
+      store.append("b", chunk("b", 1)),
+      store.append("a", chunk("a", 2)),
+      store.finish("b", { type: "final", streamId: "b", lastSeq: 1, hash: "h" } as StreamFinal),
+      store.append("b", chunk("b", 2)),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled", "rejected"],
+    );
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /does not follow 1/);
+    assert.match(String((results[5] as PromiseRejectedResult).reason), /already ended/);
+    assert.deepEqual(
+      (await store.read("a", 0)).chunks.map((c) => c.seq),
+      [1, 2],
+    );
+    const b = await store.read("b", 0);
+    assert.deepEqual([b.lastSeq, b.final?.hash], [1, "h"]);
+    await store.close();
+  });
+
+  test("closing commits the writes still waiting, so a restart finds them", async () => {
+    const filename = join(dir, "close.db");
+    const first = new SqliteCheckpointStore({ filename });
+    await first.create("s3");
+    const writes = [1, 2, 3].map((seq) => first.append("s3", chunk("s3", seq)));
+    await first.close();
+    await Promise.all(writes);
+    const second = new SqliteCheckpointStore({ filename });
+    assert.equal((await second.read("s3", 0)).lastSeq, 3);
+    await second.close();
+  });
+});
+
+/** A memory store whose chunk writes wait for `release`, and whose write of `failSeq` fails once. */
+class HeldStore implements CheckpointStore {
+  readonly inner = new MemoryCheckpointStore();
+  readonly gate = deferred<void>();
+  appends = 0;
+  constructor(private failSeq?: number) {}
+  create(id: string) {
+    return this.inner.create(id);
+  }
+  async append(id: string, c: StreamChunk) {
+    this.appends++;
+    await this.gate.promise;
+    if (c.seq === this.failSeq) {
+      this.failSeq = undefined;
+      throw new SynapseError("UNAVAILABLE", "the store blinked");
+    }
+    return this.inner.append(id, c);
+  }
+  finish(id: string, f: StreamFinal) {
+    return this.inner.finish(id, f);
+  }
+  fail(id: string, f: StreamFailure) {
+    return this.inner.fail(id, f);
+  }
+  read(id: string, after: number) {
+    return this.inner.read(id, after);
+  }
+  subscribe(id: string, l: (e: StreamLogEvent) => void) {
+    return this.inner.subscribe(id, l);
+  }
+  purgeExpired() {
+    return this.inner.purgeExpired();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+function checkpointer(store: CheckpointStore) {
+  const events = new ResilienceEvents();
+  const continuations: ContinuationEvent[] = [];
+  events.on("continuation", (e) => continuations.push(e));
+  const cp = new StreamCheckpointer({
+    store,
+    options: resolveOptions().checkpoint,
+    clock: new FakeClock(),
+    events,
+  });
+  return { cp, continuations };
+}
+
+describe("stream checkpointer: chunks handed over without waiting for each write", () => {
+  test("every chunk received is handed to the store while the first write is still pending", async () => {
+    const store = new HeldStore();
+    const { cp } = checkpointer(store);
+    const next = cp.interceptor(fakeNext({ stream: (call) => simStream(call, 5) }));
+    const out = await next(streaming(request()));
+    await flushMicrotasks();
+    assert.equal(store.appends, 5, "the pump did not wait for a write before taking the next chunk");
+    store.gate.resolve();
+    assertWhole(await collect(out.events), 5);
+    await cp.idle();
+  });
+
+  test("a write failing after later chunks were handed over: continued from the last stored chunk", async () => {
+    const store = new HeldStore(4);
+    const { cp, continuations } = checkpointer(store);
+    const calls: { afterSeq?: number; text?: string }[] = [];
+    const next = cp.interceptor(
+      fakeNext({
+        stream: (call) => {
+          calls.push({ ...call.request.continuation });
+          return simStream(call, 8);
+        },
+      }),
+    );
+    const out = await next(streaming(request()));
+    await flushMicrotasks();
+    store.gate.resolve();
+    const events: StreamEvent[] = await collect(out.events);
+    assertWhole(events, 8);
+    assert.deepEqual(
+      continuations.map((c) => [c.afterSeq, c.code]),
+      [[3, "UNAVAILABLE"]],
+    );
+    assert.deepEqual(calls[1], { text: fullText(3), afterSeq: 3 });
+    await cp.idle();
+  });
+});
