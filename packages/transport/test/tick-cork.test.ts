@@ -57,3 +57,32 @@ test("ending a corked socket still sends what was written", async (t) => {
   while (all.length < 11) await nextCheck();
   assert.equal(all, "last words\n");
 });
+
+test("flush sends what the turn holds at once; a later write of the turn corks afresh", async (t) => {
+  let all = "";
+  const server = createServer((s) => s.on("data", (d: Buffer) => (all += d.toString())));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const socket: Socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
+  t.after(() => {
+    socket.destroy();
+    server.close();
+  });
+  await once(socket, "connect");
+  const cork = new TickCork(socket);
+
+  cork.hold();
+  socket.write("first\n");
+  cork.flush();
+  assert.equal(socket.writableCorked, 0, "flushed in the same turn");
+  assert.equal(socket.writableLength, 0, "handed to the kernel, not waiting for the check phase");
+  cork.hold();
+  socket.write("rest\n");
+  assert.equal(socket.writableCorked, 1, "what follows is batched again");
+  await nextCheck();
+  assert.equal(socket.writableCorked, 0);
+  while (all.length < 11) await nextCheck();
+  assert.equal(all, "first\nrest\n");
+  cork.flush(); // nothing held: a no-op
+  assert.equal(socket.writableCorked, 0);
+});

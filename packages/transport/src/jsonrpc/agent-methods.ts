@@ -39,7 +39,9 @@ function callContext(
 }
 
 /**
- * Sends each chunk as an `agent.chunk` notification and answers with the final event. Waits for
+ * Sends each chunk as an `agent.chunk` notification and answers with the final event. The first
+ * chunk leaves at once (time to first token is what a stream is for); the rest go out batched
+ * per event-loop turn. Waits for
  * the socket to drain when its buffer is full, so a slow reader slows the stream instead of
  * filling the server's memory.
  */
@@ -48,12 +50,14 @@ async function pipeStream(
   ctx: JsonRpcMethodContext,
 ): Promise<StreamFinalResult> {
   const id = ctx.id ?? null;
+  let first = true;
   for await (const event of events) {
     // Leaving the loop calls the iterator's return(), which stops the handler's stream.
     if (ctx.signal.aborted) break;
     if (event.type === "chunk") {
       const params: ChunkParams = { id, streamId: event.streamId, seq: event.seq, text: event.text };
-      const full = ctx.notify(JSONRPC_METHODS.chunk, params);
+      const full = ctx.notify(JSONRPC_METHODS.chunk, params, { flush: first });
+      first = false;
       if (full !== undefined) await full;
     } else {
       return { streamId: event.streamId, lastSeq: event.lastSeq, hash: event.hash, response: event.response };

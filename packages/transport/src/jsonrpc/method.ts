@@ -21,8 +21,11 @@ export interface JsonRpcMethodContext {
    * Sends a notification to this call's client. Returns undefined when it was written, or a
    * promise when the socket's buffer is full: await it before sending more (backpressure).
    * The promise also settles when the connection closes, so check `signal` after it.
+   * Notifications of one event-loop turn leave together at its end; `flush: true` sends this one
+   * (and what waits with it) at once — for what the client is waiting on, like a stream's first
+   * chunk. Defaults to false.
    */
-  notify(method: string, params: unknown): Promise<void> | undefined;
+  notify(method: string, params: unknown, options?: { flush?: boolean }): Promise<void> | undefined;
 }
 
 /**

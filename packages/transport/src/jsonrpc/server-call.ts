@@ -23,8 +23,8 @@ export class ServerCall implements JsonRpcMethodContext {
     return this.connection.armDeadline(this, timeoutMs);
   }
 
-  notify(method: string, params: unknown): Promise<void> | undefined {
+  notify(method: string, params: unknown, options?: { flush?: boolean }): Promise<void> | undefined {
     // Once answered (or aborted), nothing more goes out for this call.
-    return this.done ? undefined : this.connection.notify(method, params);
+    return this.done ? undefined : this.connection.notify(method, params, options?.flush === true);
   }
 }

@@ -133,10 +133,12 @@ export class ServerConnection {
     return this.host.clock.now() + timeoutMs;
   }
 
-  notify(method: string, params: unknown): Promise<void> | undefined {
+  notify(method: string, params: unknown, flush = false): Promise<void> | undefined {
     if (this.state === "ending" || this.state === "closed") return undefined;
     this.cork.hold();
-    if (this.socket.write(toLine({ jsonrpc: "2.0", method, params }))) return undefined;
+    const written = this.socket.write(toLine({ jsonrpc: "2.0", method, params }));
+    if (flush) this.cork.flush();
+    if (written) return undefined;
     if (this.drained === undefined) {
       this.drained = new Promise((resolve) => {
         this.resolveDrained = resolve;
