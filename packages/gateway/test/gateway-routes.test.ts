@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { request } from "node:http";
+import type { Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { hashText } from "@synapse/core";
 import OpenAI from "openai";
@@ -224,6 +226,48 @@ describe("gateway routes against real services", () => {
       client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] }),
       (e: unknown) => (e as { status?: number }).status === 404,
     );
+  });
+
+  test("a streamed chat completion sends its head, role frame and first content in one write", async () => {
+    // What each socket write of the response carried, from the server's side of the connection.
+    const writes: string[] = [];
+    cluster.gateway.app.server.once("connection", (socket: Socket) => {
+      const write = socket._write.bind(socket);
+      const writev = socket._writev?.bind(socket);
+      socket._write = (chunk, encoding, cb) => {
+        writes.push(String(chunk));
+        write(chunk, encoding, cb);
+      };
+      if (writev !== undefined) {
+        socket._writev = (chunks, cb) => {
+          writes.push(chunks.map((c) => String(c.chunk)).join(""));
+          writev(chunks, cb);
+        };
+      }
+    });
+    const body = JSON.stringify({
+      model: "claude:plan",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${cluster.url}/v1/chat/completions`,
+        { method: "POST", agent: false, headers: { "content-type": "application/json" } },
+        (res) => {
+          let all = "";
+          res.on("data", (d: Buffer) => (all += d.toString()));
+          res.on("end", () => resolve(all));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    assert.match(text, /data: \[DONE\]/);
+    const first = writes[0] ?? "";
+    assert.match(first, /^HTTP\/1.1 200/);
+    assert.match(first, /"role":"assistant"/);
+    assert.match(first, /"content":"[^"]/, "the first content is in the same write");
   });
 
   test("the OpenAPI document covers every route; /docs serves the page; workflow accepts a run", async () => {

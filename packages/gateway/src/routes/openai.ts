@@ -169,8 +169,9 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
         extra: Record<string, unknown> = {},
       ) =>
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+      // The head and this role frame leave with the first content, in one write: that event is
+      // already stored (startStream waited for it), and each socket write costs a syscall.
       raw.write(frame({ role: "assistant", content: "" }, null));
-      flushNow(raw);
       let flushed = false;
       try {
         for await (const event of events) {
