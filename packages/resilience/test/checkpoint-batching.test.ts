@@ -67,6 +67,12 @@ describe("SQLite checkpoint store: grouped commits", () => {
     const writes = [1, 2, 3, 4].map((seq) => store.append("s1", chunk("s1", seq)));
     assert.equal(count(db, "stream_chunk"), 1, "the first chunk is stored at once");
     assert.deepEqual(published, [1], "and only it reaches readers");
+    assert.deepEqual(
+      (await store.read("s1", 0)).chunks.map((c) => c.seq),
+      [1],
+      "a read gives what is committed",
+    );
+    assert.equal(count(db, "stream_chunk"), 1, "and does not commit the others early");
     await writes[1];
     assert.equal(count(db, "stream_chunk"), 4, "the others are stored before their promises resolve");
     assert.deepEqual(published, [1, 2, 3, 4]);
