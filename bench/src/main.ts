@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick | --smoke] [--out DIR] [--markdown FILE | --no-markdown]
- * [--render RESULTS.json] [--only SCENARIO,...]`: runs the benchmarks (with --render, takes an earlier run's results
+ * [--render RESULTS.json] [--only SCENARIO,...] [--set KEY=VALUE]...`: runs the benchmarks (with --render, takes an earlier run's results
  * instead), prints the tables, writes the JSON results (bench/results/<timestamp>.json by
  * default) and refreshes the generated block of BENCHMARKS.md. Exits 1 when a scenario could
  * not run (missed targets are results, not errors). `--only memory,overhead` runs just those
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     /** Render the tables and BENCHMARKS.md from an earlier results file instead of running. */
     render: { type: "string" },
     only: { type: "string" },
+    /** `KEY=VALUE` settings for every Synapse process of the run (repeatable), e.g. to compare a setting. */
+    set: { type: "string", multiple: true, default: [] },
   },
 });
 const sizes = MODES[values.smoke ? "smoke" : values.quick ? "quick" : "full"];
@@ -50,7 +52,7 @@ if (unknown.length > 0) {
 }
 const results: BenchResults =
   values.render === undefined
-    ? await runBench(sizes, log, only && new Set(only))
+    ? await runBench(sizes, log, only && new Set(only), settingsOf(values.set))
     : JSON.parse(readFileSync(values.render, "utf8"));
 const tables = resultTables(results);
 process.stdout.write(`${textTables(tables)}\n`);
@@ -62,9 +64,18 @@ if (values.render === undefined) {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`results: ${file}`);
 }
-if (!values["no-markdown"] && only === undefined) {
+if (!values["no-markdown"] && only === undefined && values.set.length === 0) {
   writeMarkdown(values.markdown, markdownBlock(results, tables, relative(REPO_ROOT, file)));
   log(`markdown: ${values.markdown}`);
 }
 const failures = results.notes.filter((n) => n.includes(" failed: "));
 process.exitCode = failures.length > 0 ? 1 : 0;
+
+function settingsOf(pairs: string[]): Record<string, string> {
+  const bad = pairs.filter((kv) => !/^SYNAPSE_[A-Z0-9_]+=/.test(kv));
+  if (bad.length > 0) {
+    process.stderr.write(`--set: expected SYNAPSE_NAME=value, got ${bad.join(", ")}\n`);
+    process.exit(2);
+  }
+  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}

@@ -1,6 +1,6 @@
 /**
  * `node bench/dist/src/profile.js [--path sim|provider] [--transport grpc|tcp] [--stream]
- * [--seconds N] [--connections N] [--rate N] [--out DIR] [--no-profile] [--repeat N]`: runs one Synapse
+ * [--seconds N] [--connections N] [--rate N] [--set KEY=VALUE]… [--out DIR] [--no-profile] [--repeat N]`: runs one Synapse
  * path under load with its gateway and service started under `node --cpu-prof`, then prints where
  * their CPU time went (see profile-summary). The load is N connections as fast as they go, or with
  * `--rate` a fixed rate (requests per second; CPU per request depends on the rate, so comparing two
@@ -31,13 +31,18 @@ const { values } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     repeat: { type: "string", default: "1" },
     rate: { type: "string" },
+    /** `KEY=VALUE` settings for the gateway and service (repeatable), e.g. to compare two values. */
+    set: { type: "string", multiple: true, default: [] },
   },
 });
 const out = values.out;
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(out)) if (f.endsWith(".cpuprofile")) rmSync(join(out, f));
 const dataDir = mkdtempSync(join(tmpdir(), "synapse-profile-"));
-const env = { ...baseEnv(dataDir), SYNAPSE_GATEWAY_TRANSPORT: values.transport };
+const settings = Object.fromEntries(
+  values.set.map((kv) => [kv.split("=")[0] ?? "", kv.slice(kv.indexOf("=") + 1)]),
+);
+const env = { ...baseEnv(dataDir), SYNAPSE_GATEWAY_TRANSPORT: values.transport, ...settings };
 try {
   let serviceEnv: Record<string, string> = env;
   if (values.path === "provider") {

@@ -37,15 +37,18 @@ export const SCENARIOS = ["memory", "overhead", "transports", "resilience", "sca
 
 /**
  * Runs the benchmarks of `sizes`; with `only`, just those scenarios (the processes they share are
- * still all started, so a scenario measures what it measures in a full run).
+ * still all started, so a scenario measures what it measures in a full run); `settings` are
+ * SYNAPSE_* values every Synapse process of the run gets.
  */
 export async function runBench(
   sizes: Sizes,
   log: (m: string) => void,
   only: ReadonlySet<string> = new Set(SCENARIOS),
+  settings: Record<string, string> = {},
 ): Promise<BenchResults> {
   const dataDir = mkdtempSync(join(tmpdir(), "synapse-bench-"));
-  const ctx: RunContext = { sizes, env: baseEnv(dataDir), log, pids: [], gatewayPeakMb: 0 };
+  const env = { ...baseEnv(dataDir), ...settings };
+  const ctx: RunContext = { sizes, env, log, pids: [], gatewayPeakMb: 0 };
   const r: BenchResults = {
     version: 1,
     mode: sizes.mode,
