@@ -33,8 +33,11 @@ before(async () => {
     env: {
       SYNAPSE_STATE: "shared",
       SYNAPSE_REDIS_URL: redis.url,
-      // claude streams slowly enough that a run is mid-step when its gateway is killed.
-      SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "200",
+      // claude streams slowly enough that a run is mid-step when its gateway is killed, and that
+      // a cancel taking effect at the owner's next renewal (≤ LEASE_MS / 3 later) still finds a
+      // claude call in flight: a plan is ~80 tokens (> 1 s), code longer. At 200 tokens/s a plan
+      // could end within that second and the cancel land between steps, with no call to cancel.
+      SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "60",
     },
   });
 });
