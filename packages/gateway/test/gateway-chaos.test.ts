@@ -8,8 +8,10 @@ let cluster: Cluster;
 before(async () => {
   cluster = await startCluster({
     replicas: { claude: 2, gemini: 3 },
-    // Streams slow enough to kill a replica in the middle of one.
-    env: { SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "300" },
+    // Streams slow enough to kill a replica in the middle of one: a plan is ~80 tokens, about a
+    // second at 100/s, so finding the serving replica through /metrics on a loaded machine still
+    // lands mid-stream (at 300/s the stream could end first).
+    env: { SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "100" },
   });
 });
 after(async () => {
