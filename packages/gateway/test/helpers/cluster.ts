@@ -4,49 +4,19 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AGENTS, type AgentName, createLogger, loadConfig, REPLICA_PORT_STEP } from "@synapse/core";
+import { freePortBlock } from "@synapse/testkit";
 import { type RunningGateway, runGateway } from "../../src/gateway-process.js";
 
 const SERVICE_MAIN = new URL("../fixtures/service-main.js", import.meta.url).pathname;
 
-/** A free TCP port block: base, base+10, … are all free for `replicas` replicas and 3 ports each. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
 /** Base ports for one agent such that base + 100·i is free for each replica i, for gRPC, TCP and metrics. */
 async function freeBases(replicas: number): Promise<{ grpc: number; tcp: number; metrics: number }> {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = await freePort();
-    if (base + 100 * replicas + 2 > 65_000) continue;
-    const ports = Array.from({ length: replicas }, (_, i) => [
-      base + REPLICA_PORT_STEP * i,
-      base + REPLICA_PORT_STEP * i + 1,
-      base + REPLICA_PORT_STEP * i + 2,
-    ]).flat();
-    const free = await Promise.all(ports.map(isFree));
-    if (free.every(Boolean)) return { grpc: base, tcp: base + 1, metrics: base + 2 };
-  }
-  throw new Error("no free port block found");
+  const offsets = Array.from({ length: replicas }, (_, i) => [0, 1, 2].map((o) => REPLICA_PORT_STEP * i + o));
+  const base = await freePortBlock(offsets.flat());
+  return { grpc: base, tcp: base + 1, metrics: base + 2 };
 }
 
 /** This process's environment without SYNAPSE_* settings: each test names the ones it wants. */

@@ -6,10 +6,10 @@
  */
 import { execFile } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "@synapse/testkit";
 
 const run = promisify(execFile);
 
@@ -32,17 +32,6 @@ export function postgresMissing(): string | undefined {
   return binDir() === undefined
     ? "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql)"
     : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
