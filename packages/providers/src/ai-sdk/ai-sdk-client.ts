@@ -12,6 +12,7 @@ import { type Clock, SynapseError, systemClock, type Usage } from "@synapse/core
 import type { JSONSchema7 } from "ai";
 import { throwIfAborted } from "../abort.js";
 import type { LlmAnswer, LlmClient, LlmEvent, LlmRequest, StructuredOutput } from "../llm.js";
+import type { VendorClientOptions } from "../vendor-client-options.js";
 import { type ErrorHints, mapAiSdkError } from "./map-error.js";
 import { createPooledFetch, type PooledFetch } from "./pooled-fetch.js";
 import { type ApiVendor, createVendorModel, type ModelV3 } from "./vendor-models.js";
@@ -19,21 +20,7 @@ import { type ApiVendor, createVendorModel, type ModelV3 } from "./vendor-models
 type CallOptions = Parameters<ModelV3["doStream"]>[0];
 type ModelUsage = Awaited<ReturnType<ModelV3["doGenerate"]>>["usage"];
 
-export interface AiSdkClientOptions {
-  vendor: ApiVendor;
-  /** The model's name at the vendor. */
-  model: string;
-  /** Absent for an openai-compatible server that needs none. */
-  apiKey?: string;
-  /** The API's base URL; empty or absent means the vendor's (required for openai-compatible). */
-  baseUrl?: string;
-  /** What error messages may name. */
-  hints: ErrorHints;
-  /** A shared connection pool; when absent the client makes one and closes it in `close`. */
-  pool?: PooledFetch;
-  /** Dates Retry-After headers. Defaults to the system clock. */
-  clock?: Clock;
-}
+export type AiSdkClientOptions = VendorClientOptions<ApiVendor>;
 
 export class AiSdkClient implements LlmClient {
   readonly provider: ApiVendor;

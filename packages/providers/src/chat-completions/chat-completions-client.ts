@@ -19,6 +19,7 @@ import type { Dispatcher } from "undici";
 import { abortError, throwIfAborted } from "../abort.js";
 import { createPooledFetch, type PooledFetch } from "../ai-sdk/pooled-fetch.js";
 import { type LlmAnswer, type LlmClient, type LlmEvent, type LlmRequest, NO_USAGE } from "../llm.js";
+import type { VendorClientOptions } from "../vendor-client-options.js";
 import {
   cutAnswer,
   type ErrorHints,
@@ -35,21 +36,7 @@ import { errorMessageOf, MalformedAnswer, readChunk, readWholeAnswer } from "./c
 /** OpenAI's API, when no base URL is configured. */
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
-export interface ChatCompletionsClientOptions {
-  vendor: ChatVendor;
-  /** The model's name at the vendor. */
-  model: string;
-  /** Sent as a bearer token; absent for an openai-compatible server that needs none. */
-  apiKey?: string;
-  /** The API's base URL; empty or absent means OpenAI's (required for openai-compatible). */
-  baseUrl?: string;
-  /** What error messages may name. */
-  hints: ErrorHints;
-  /** A shared connection pool; when absent the client makes one and closes it in `close`. */
-  pool?: PooledFetch;
-  /** Dates Retry-After headers. Defaults to the system clock. */
-  clock?: Clock;
-}
+export type ChatCompletionsClientOptions = VendorClientOptions<ChatVendor>;
 
 export class ChatCompletionsClient implements LlmClient {
   readonly provider: ChatVendor;
