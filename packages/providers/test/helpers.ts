@@ -32,3 +32,22 @@ export async function rejection(p: Promise<unknown>): Promise<unknown> {
   }
   throw new Error("expected a rejection");
 }
+
+/** One call of every action, several shapes of input: what the sim's output tests run over. */
+export const SIM_SAMPLES: readonly ProviderCall[] = [
+  call("claude", "plan", { task: "Build a CSV parser that handles quoted fields", context: "Node 20" }),
+  call("claude", "code", { task: "Write a rate limiter in python" }),
+  call("claude", "code", {
+    task: "Add retries",
+    step: { id: 2, goal: "Retry failed uploads", check: "uploads retry" },
+    files: [{ path: "src/upload.ts", content: "export const x = 1;\n" }],
+    comments: [{ location: "line 1", message: "name the constant" }],
+  }),
+  call("gemini", "analyze", { text: "const a: any = eval(input); // TODO remove\nconsole.log(a);" }),
+  call("gemini", "review", {
+    files: [{ path: "a.ts", content: "export const a = 1;\n" }],
+    task: "constants",
+  }),
+  call("codex", "execute", { command: "echo 'hello world'" }),
+  call("codex", "execute", { task: "build the project" }),
+];

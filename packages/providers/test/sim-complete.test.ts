@@ -2,21 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FakeClock, SynapseError, flushMicrotasks as settle } from "@synapse/core";
 import { type ProviderCall, SimProvider } from "../src/index.js";
-import { call, drain, rejection, texts } from "./helpers.js";
+import { call, drain, rejection, SIM_SAMPLES, texts } from "./helpers.js";
 
 const PLAN = call("claude", "plan", { task: "Design a small key-value store with snapshots" });
 
-const CALLS: ProviderCall[] = [
-  PLAN,
-  call("claude", "code", { task: "Write a slugify function in Python" }),
-  call("gemini", "analyze", { text: "const a: any = eval(input); // TODO remove\nconsole.log(a);" }),
-  call("gemini", "review", {
-    files: [{ path: "a.ts", content: "export const a = 1;\n" }],
-    task: "constants",
-  }),
-  call("codex", "execute", { command: "echo 'hello world'" }),
-  call("codex", "execute", { task: "build the project" }),
-];
+const CALLS: ProviderCall[] = [PLAN, ...SIM_SAMPLES];
 
 function code(err: unknown): string | undefined {
   return err instanceof SynapseError ? err.code : undefined;

@@ -3,31 +3,13 @@ import { describe, test } from "node:test";
 import { RESULT_SCHEMAS } from "@synapse/core";
 import fc from "fast-check";
 import { complete, countTokens, SimProvider, tokenize } from "../src/index.js";
-import { call, rejection } from "./helpers.js";
+import { call, rejection, SIM_SAMPLES } from "./helpers.js";
 
 const sim = new SimProvider();
 
-const SAMPLES = [
-  call("claude", "plan", { task: "Build a CSV parser that handles quoted fields", context: "Node 20" }),
-  call("claude", "code", { task: "Write a rate limiter in python" }),
-  call("claude", "code", {
-    task: "Add retries",
-    step: { id: 2, goal: "Retry failed uploads", check: "uploads retry" },
-    files: [{ path: "src/upload.ts", content: "export const x = 1;\n" }],
-    comments: [{ location: "line 1", message: "name the constant" }],
-  }),
-  call("gemini", "analyze", { text: "const a: any = eval(input); // TODO remove\nconsole.log(a);" }),
-  call("gemini", "review", {
-    files: [{ path: "a.ts", content: "export const a = 1;\n" }],
-    task: "constants",
-  }),
-  call("codex", "execute", { command: "echo 'hello world'" }),
-  call("codex", "execute", { task: "build the project" }),
-];
-
 describe("sim output", () => {
   test("every action's result matches its RESULT_SCHEMAS shape", async () => {
-    for (const c of SAMPLES) {
+    for (const c of SIM_SAMPLES) {
       const { result } = await complete(sim, c);
       const parsed = RESULT_SCHEMAS[c.action].safeParse(result);
       assert.ok(parsed.success, `${c.action}: ${parsed.error?.message}`);
@@ -36,7 +18,7 @@ describe("sim output", () => {
 
   test("the same input gives the same text and result, across providers and key orders", async () => {
     const other = new SimProvider();
-    for (const c of SAMPLES) {
+    for (const c of SIM_SAMPLES) {
       const a = await complete(sim, c);
       const b = await complete(other, {
         ...c,

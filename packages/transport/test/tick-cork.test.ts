@@ -2,21 +2,27 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { setImmediate as nextCheck } from "node:timers/promises";
 import { TickCork } from "../src/jsonrpc/tick-cork.js";
 
-test("writes of one turn are held until the check phase, then sent together and in order", async (t) => {
-  const received: string[] = [];
-  const server = createServer((s) => s.on("data", (d: Buffer) => received.push(d.toString())));
+/** A connected client socket to a server on 127.0.0.1; `received()` is all the server read so far. */
+async function connectedPair(t: TestContext): Promise<{ socket: Socket; received: () => string }> {
+  let all = "";
+  const server = createServer((s) => s.on("data", (d: Buffer) => (all += d.toString())));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const socket: Socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
+  const socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
   t.after(() => {
     socket.destroy();
     server.close();
   });
   await once(socket, "connect");
+  return { socket, received: () => all };
+}
+
+test("writes of one turn are held until the check phase, then sent together and in order", async (t) => {
+  const { socket, received } = await connectedPair(t);
   const cork = new TickCork(socket);
 
   for (const line of ["a\n", "b\n", "c\n"]) {
@@ -30,8 +36,8 @@ test("writes of one turn are held until the check phase, then sent together and 
   await nextCheck();
   assert.equal(socket.writableCorked, 0);
   assert.equal(socket.writableLength, 0, "the check phase sent everything");
-  while (received.join("").length < 6) await nextCheck();
-  assert.equal(received.join(""), "a\nb\nc\n");
+  while (received().length < 6) await nextCheck();
+  assert.equal(received(), "a\nb\nc\n");
 
   // A later turn corks afresh.
   cork.hold();
@@ -42,33 +48,18 @@ test("writes of one turn are held until the check phase, then sent together and 
 });
 
 test("ending a corked socket still sends what was written", async (t) => {
-  let all = "";
-  const server = createServer((s) => s.on("data", (d: Buffer) => (all += d.toString())));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  t.after(() => server.close());
-  const socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
-  await once(socket, "connect");
+  const { socket, received } = await connectedPair(t);
   const cork = new TickCork(socket);
   cork.hold();
   socket.write("last words\n");
   socket.end();
   await once(socket, "close");
-  while (all.length < 11) await nextCheck();
-  assert.equal(all, "last words\n");
+  while (received().length < 11) await nextCheck();
+  assert.equal(received(), "last words\n");
 });
 
 test("flush sends what the turn holds at once; a later write of the turn corks afresh", async (t) => {
-  let all = "";
-  const server = createServer((s) => s.on("data", (d: Buffer) => (all += d.toString())));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const socket: Socket = connect({ port: (server.address() as AddressInfo).port, host: "127.0.0.1" });
-  t.after(() => {
-    socket.destroy();
-    server.close();
-  });
-  await once(socket, "connect");
+  const { socket, received } = await connectedPair(t);
   const cork = new TickCork(socket);
 
   cork.hold();
@@ -81,8 +72,8 @@ test("flush sends what the turn holds at once; a later write of the turn corks a
   assert.equal(socket.writableCorked, 1, "what follows is batched again");
   await nextCheck();
   assert.equal(socket.writableCorked, 0);
-  while (all.length < 11) await nextCheck();
-  assert.equal(all, "first\nrest\n");
+  while (received().length < 11) await nextCheck();
+  assert.equal(received(), "first\nrest\n");
   cork.flush(); // nothing held: a no-op
   assert.equal(socket.writableCorked, 0);
 });
