@@ -17,6 +17,7 @@ import { markdownBlock, textTables, writeMarkdown } from "./report/render.js";
 import { resultTables } from "./report/tables.js";
 import type { BenchResults } from "./results.js";
 import { runBench, SCENARIOS } from "./run.js";
+import { settingsOf } from "./settings-arg.js";
 
 const { values } = parseArgs({
   options: {
@@ -70,12 +71,3 @@ if (!values["no-markdown"] && only === undefined && values.set.length === 0) {
 }
 const failures = results.notes.filter((n) => n.includes(" failed: "));
 process.exitCode = failures.length > 0 ? 1 : 0;
-
-function settingsOf(pairs: string[]): Record<string, string> {
-  const bad = pairs.filter((kv) => !/^SYNAPSE_[A-Z0-9_]+=/.test(kv));
-  if (bad.length > 0) {
-    process.stderr.write(`--set: expected SYNAPSE_NAME=value, got ${bad.join(", ")}\n`);
-    process.exit(2);
-  }
-  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-}

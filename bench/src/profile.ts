@@ -18,6 +18,7 @@ import { openLoop } from "./load/open-loop.js";
 import { cpuPerRequest, cpuSnapshot } from "./proc-stats.js";
 import { stopAll } from "./processes/child.js";
 import { formatSummary, summarizeProfile } from "./profile-summary.js";
+import { settingsOf } from "./settings-arg.js";
 import { baseEnv, profileInto, startGateway, startService, startUpstream } from "./system/processes.js";
 
 const { values } = parseArgs({
@@ -39,9 +40,7 @@ const out = values.out;
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(out)) if (f.endsWith(".cpuprofile")) rmSync(join(out, f));
 const dataDir = mkdtempSync(join(tmpdir(), "synapse-profile-"));
-const settings = Object.fromEntries(
-  values.set.map((kv) => [kv.split("=")[0] ?? "", kv.slice(kv.indexOf("=") + 1)]),
-);
+const settings = settingsOf(values.set);
 const env = { ...baseEnv(dataDir), SYNAPSE_GATEWAY_TRANSPORT: values.transport, ...settings };
 try {
   let serviceEnv: Record<string, string> = env;
