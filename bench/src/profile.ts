@@ -19,6 +19,7 @@ import { cpuPerRequest, cpuSnapshot } from "./proc-stats.js";
 import { stopAll } from "./processes/child.js";
 import { formatSummary, summarizeProfile } from "./profile-summary.js";
 import { settingsOf } from "./settings-arg.js";
+import { summarize } from "./stats.js";
 import { baseEnv, profileInto, startGateway, startService, startUpstream } from "./system/processes.js";
 
 const { values } = parseArgs({
@@ -69,7 +70,7 @@ try {
         : await fixedRate(target, Number(values.rate), ms, values.stream);
     const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
     process.stdout.write(
-      `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}\n`,
+      `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}${t.latency ?? ""}\n`,
     );
   }
   process.stdout.write("\n");
@@ -83,10 +84,16 @@ for (const f of readdirSync(out).filter((x) => x.endsWith(".cpuprofile"))) {
   process.stdout.write(`${formatSummary(f, summarizeProfile(join(out, f)))}\n\n`);
 }
 
-/** `rate` requests per second for `ms`; the same shape as a throughput result. */
+/** `rate` requests per second for `ms`; a throughput result with its latencies (ms) as text. */
 async function fixedRate(target: HttpTarget, rate: number, ms: number, stream: boolean) {
   const started = performance.now();
   const records = await openLoop(target, { rate, durationMs: ms, stream });
-  const ok = records.filter((r) => r.ok).length;
-  return { ok, rps: (ok * 1000) / (performance.now() - started) };
+  const ok = records.filter((r) => r.ok);
+  const whole = summarize(ok.map((r) => r.latencyMs));
+  const first = summarize(ok.flatMap((r) => (r.firstContentMs === undefined ? [] : [r.firstContentMs])));
+  const ms3 = (n: number) => n.toFixed(3);
+  const latency =
+    `; latency ms p50 ${ms3(whole.p50)} p99 ${ms3(whole.p99)}` +
+    (stream ? `; first content ms p50 ${ms3(first.p50)} p99 ${ms3(first.p99)}` : "");
+  return { ok: ok.length, rps: (ok.length * 1000) / (performance.now() - started), latency };
 }
