@@ -1,22 +1,13 @@
 /** Starting real service processes for the integration tests, on free ports, and stopping them. */
 import { type ChildProcess, fork } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
 import type { AgentName, ServicePorts } from "@synapse/core";
+import { freePort } from "@synapse/testkit";
 
 const MAIN = new URL("./fixtures/service-main.js", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 20_000;
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
+/** A port that was free a moment ago, from below the ephemeral range (see @synapse/testkit). */
+export { freePort };
 
 export interface ServiceProcess {
   child: ChildProcess;

@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@synapse/testkit";
 import { stringify } from "yaml";
 import { requireBinary } from "./binaries.js";
 import { readYamlDocuments, repoPath } from "./repo.js";
@@ -15,15 +15,6 @@ import { readYamlDocuments, repoPath } from "./repo.js";
 export interface QueryResult {
   metric: Record<string, string>;
   value: [number, string];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class TestPrometheus {
