@@ -22,6 +22,7 @@ import { RAW_REQUEST, runTransports } from "./scenarios/transports.js";
 import {
   baseEnv,
   startEcho,
+  startFloor,
   startGateway,
   startPortkey,
   startService,
@@ -125,6 +126,15 @@ export async function runBench(
           pids: { upstream: upstream.child.pid },
         },
       ];
+      const floor = await startFloor(upstream.origin);
+      const [relay, proxy] = floor.children.map(track);
+      paths.push({
+        name: "floor",
+        path: "client → bare proxy → bare relay → upstream (two hops, no features: the design's floor)",
+        origin: floor.origin,
+        model: "bench-model",
+        pids: { proxy: proxy!.pid, relay: relay!.pid, upstream: upstream.child.pid },
+      });
       if (provider instanceof Error) {
         r.notes.push(`Synapse → openai-compatible provider not measured: ${provider.message.split("\n")[0]}`);
       } else {

@@ -118,6 +118,21 @@ export async function startUpstream(): Promise<{ child: Child; origin: string }>
   return { child, origin: `http://127.0.0.1:${child.ready.ports?.http ?? 0}` };
 }
 
+/**
+ * The two-hop floor (processes/floor-main.ts): a bare relay to `upstreamOrigin` and a bare proxy
+ * in front of it; resolves to both and the proxy's origin.
+ */
+export async function startFloor(upstreamOrigin: string): Promise<{ children: Child[]; origin: string }> {
+  const relay = await forkReady("floor-relay", entry("floor-main"), ["relay", upstreamOrigin], {});
+  const proxy = await forkReady(
+    "floor-proxy",
+    entry("floor-main"),
+    ["proxy", String(relay.ready.ports?.http ?? 0)],
+    {},
+  );
+  return { children: [relay, proxy], origin: `http://127.0.0.1:${proxy.ready.ports?.http ?? 0}` };
+}
+
 /** The grpc-js echo server, answering with messages recorded from the service at `source`. */
 export async function startEcho(
   source: string,

@@ -57,7 +57,7 @@ test("bench: the harness runs every scenario end to end and stops what it starte
     assert.equal(r.mode, "smoke");
 
     const overhead = new Map(r.overhead.rows.map((x) => [x.name, x]));
-    for (const name of ["direct", "synapse-sim"]) {
+    for (const name of ["direct", "floor", "synapse-sim"]) {
       assert.ok((overhead.get(name)?.rps.median ?? 0) > 0, `overhead row ${name} has a throughput`);
       assert.ok((overhead.get(name)?.latency.count ?? 0) > 0, `overhead row ${name} has latencies`);
     }
