@@ -68,6 +68,22 @@ export function cpuPerRequest(
   return out;
 }
 
+/**
+ * Read-like and write-like system calls `pid` made so far (syscr, syscw of /proc/<pid>/io: read,
+ * readv, recv…, write, writev, send…); undefined when it is gone or unreadable. Exact counts, so
+ * calls per request are a noise-free measure of how a process batches its socket I/O.
+ */
+export function ioCalls(pid: number): { reads: number; writes: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, "utf8");
+    const reads = Number(/^syscr:\s+(\d+)/m.exec(text)?.[1]);
+    const writes = Number(/^syscw:\s+(\d+)/m.exec(text)?.[1]);
+    return Number.isFinite(reads) && Number.isFinite(writes) ? { reads, writes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** This process's CPU time in milliseconds (user + system), finer than /proc's ticks. */
 export function selfCpuMs(): number {
   const { user, system } = process.cpuUsage();

@@ -15,7 +15,7 @@ import { loadConfig } from "@synapse/core";
 import { chatTarget, type HttpTarget } from "./load/http-target.js";
 import { httpThroughput } from "./load/http-throughput.js";
 import { openLoop } from "./load/open-loop.js";
-import { cpuPerRequest, cpuSnapshot } from "./proc-stats.js";
+import { cpuPerRequest, cpuSnapshot, ioCalls } from "./proc-stats.js";
 import { stopAll } from "./processes/child.js";
 import { formatSummary, summarizeProfile } from "./profile-summary.js";
 import { settingsOf } from "./settings-arg.js";
@@ -63,14 +63,20 @@ try {
   const pids = { gateway: gateway.pid, service: service.pid };
   for (let i = 0; i < Number(values.repeat); i++) {
     const before = cpuSnapshot(pids);
+    const ioBefore = { gateway: ioCalls(gateway.pid), service: ioCalls(service.pid) };
     const ms = Number(values.seconds) * 1000;
     const t =
       values.rate === undefined
         ? await httpThroughput(target, Number(values.connections), ms)
         : await fixedRate(target, Number(values.rate), ms, values.stream);
     const cpu = cpuPerRequest(before, cpuSnapshot(pids), t.ok);
+    const io = (name: "gateway" | "service", pid: number) => {
+      const [a, b] = [ioBefore[name], ioCalls(pid)];
+      if (a === undefined || b === undefined || t.ok === 0) return "";
+      return ` ${name} ${((b.reads - a.reads) / t.ok).toFixed(2)}/${((b.writes - a.writes) / t.ok).toFixed(2)}`;
+    };
     process.stdout.write(
-      `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}${t.latency ?? ""}\n`,
+      `${values.path}${values.stream ? " (streams)" : ""} over ${values.transport}: ${Math.round(t.rps)} req/s, CPU µs/request: gateway ${Math.round(cpu.gateway ?? 0)}, service ${Math.round(cpu.service ?? 0)}${"latencyText" in t ? t.latencyText : ""}; reads/writes per request:${io("gateway", gateway.pid)}${io("service", service.pid)}\n`,
     );
   }
   process.stdout.write("\n");
@@ -92,8 +98,8 @@ async function fixedRate(target: HttpTarget, rate: number, ms: number, stream: b
   const whole = summarize(ok.map((r) => r.latencyMs));
   const first = summarize(ok.flatMap((r) => (r.firstContentMs === undefined ? [] : [r.firstContentMs])));
   const ms3 = (n: number) => n.toFixed(3);
-  const latency =
+  const latencyText =
     `; latency ms p50 ${ms3(whole.p50)} p99 ${ms3(whole.p99)}` +
     (stream ? `; first content ms p50 ${ms3(first.p50)} p99 ${ms3(first.p99)}` : "");
-  return { ok: ok.length, rps: (ok.length * 1000) / (performance.now() - started), latency };
+  return { ok: ok.length, rps: (ok.length * 1000) / (performance.now() - started), latencyText };
 }
