@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 rm -rf packages/transport/src/generated
 npx buf lint
 npx buf generate
+# grpc.health.v1 for the health client (the gateway probes replicas with it): generated like the
+# agent contract, so a client does not load grpc-health-check, proto-loader and protobufjs (which
+# parse health.proto at run time: ~1.6 MiB of heap).
+npx buf generate node_modules/grpc-health-check/proto
 # Exact FileDescriptorSets (imports and comments included) of what the gRPC server exposes, for
 # server reflection: proto-loader regenerates descriptors lossily (no imports, misnamed map
 # entries), which stock tools (grpcurl, buf curl) cannot use to describe or call the services.

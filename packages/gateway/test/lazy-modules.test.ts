@@ -18,6 +18,10 @@ const OPTIONAL = [
   "@grpc/reflection",
   "@opentelemetry/sdk-trace-base",
   "@opentelemetry/exporter-trace-otlp-http",
+  // The health client is generated code: a gateway never parses health.proto at run time.
+  "grpc-health-check",
+  "@grpc/proto-loader",
+  "protobufjs",
 ];
 const dataDir = mkdtempSync(join(tmpdir(), "synapse-lazy-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));

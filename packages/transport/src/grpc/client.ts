@@ -29,7 +29,12 @@ import {
 } from "../generated/synapse/v1/agent.js";
 import { cancelOnAbort } from "./abort-registry.js";
 import { abortedError, clientClosed, clientError, deadlinePassed, streamCut } from "./client-errors.js";
-import { createHealthClient, type HealthCheckResponse, type HealthClient } from "./health-client.js";
+import {
+  createHealthClient,
+  type HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  type HealthClient,
+} from "./health-client.js";
 import { fromAgentResult, fromDescribeResponse, fromProtoEvent, toInvokeRequest } from "./messages.js";
 import { clientOptions, DEFAULT_MAX_MESSAGE_BYTES } from "./options.js";
 
@@ -118,7 +123,7 @@ export class GrpcAgentClient {
   health(service = "", opts: GrpcCallOptions = NO_OPTIONS): Promise<HealthStatus> {
     return this.unary<HealthCheckResponse | undefined>(opts, (metadata, callOptions, done) =>
       this.healthRaw.check({ service }, metadata, callOptions, done),
-    ).then((res) => (res?.status === "SERVING" ? "SERVING" : "NOT_SERVING"));
+    ).then((res) => (res?.status === HealthCheckResponse_ServingStatus.SERVING ? "SERVING" : "NOT_SERVING"));
   }
 
   /**

@@ -1,40 +1,21 @@
 /**
  * A grpc.health.v1.Health client on an existing channel, so a health check shares the agent
  * client's connection (and tells the truth about it) instead of opening its own.
+ *
+ * The client is generated from health.proto like the agent contract (scripts/gen-proto.sh), not
+ * taken from grpc-health-check: that package parses health.proto when it is loaded, with
+ * proto-loader and protobufjs, which cost a process that only probes replicas (the gateway)
+ * ~1.6 MiB of heap. The servers keep grpc-health-check's implementation (health.ts).
  */
+import { type Channel, credentials } from "@grpc/grpc-js";
 import {
-  type CallOptions,
-  type Channel,
-  type ClientUnaryCall,
-  credentials,
-  type Metadata,
-  makeGenericClientConstructor,
-  type ServiceDefinition,
-  type ServiceError,
-} from "@grpc/grpc-js";
-import { service as healthService } from "grpc-health-check";
+  type HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthClient,
+} from "../generated/health/v1/health.js";
 
-/** proto-loader's shape of grpc.health.v1.HealthCheckResponse (enums as strings). */
-export interface HealthCheckResponse {
-  status: "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
-}
-
-export interface HealthClient {
-  check(
-    request: { service: string },
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (err: ServiceError | null, response: HealthCheckResponse | undefined) => void,
-  ): ClientUnaryCall;
-}
-
-const HealthClientConstructor = makeGenericClientConstructor(
-  healthService as unknown as ServiceDefinition,
-  "grpc.health.v1.Health",
-);
+export { type HealthCheckResponse, HealthCheckResponse_ServingStatus, HealthClient };
 
 export function createHealthClient(address: string, channel: Channel): HealthClient {
-  return new HealthClientConstructor(address, credentials.createInsecure(), {
-    channelOverride: channel,
-  }) as unknown as HealthClient;
+  return new HealthClient(address, credentials.createInsecure(), { channelOverride: channel });
 }
