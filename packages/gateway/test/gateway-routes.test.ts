@@ -287,8 +287,23 @@ describe("gateway routes against real services", () => {
     ]) {
       assert.ok(doc.paths[path], path);
     }
+    // The page is built on its first request, and answered through the gateway's own hooks.
     const docs = await fetch(`${cluster.url}/docs`);
     assert.equal(docs.status, 200);
+    assert.match(docs.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(docs.headers.get("x-request-id") ?? "", /^[0-9a-f]{32}$/);
+    assert.match(await docs.text(), /<div id="swagger-ui">/);
+    const css = await fetch(`${cluster.url}/docs/static/swagger-ui.css`);
+    assert.equal(css.status, 200);
+    assert.match(css.headers.get("content-type") ?? "", /^text\/css/);
+    assert.ok((await css.text()).length > 10_000);
+    const json = (await (await fetch(`${cluster.url}/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    assert.deepEqual(Object.keys(json.paths).sort(), Object.keys(doc.paths).sort());
+    const missing = await fetch(`${cluster.url}/docs/static/no-such-file.js`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, "NOT_FOUND");
     const wf = await post("/api/v1/workflow", { task: "x" });
     assert.equal(wf.status, 202);
     assert.match(((await wf.json()) as Json).id as string, /^wf_/);

@@ -18,6 +18,9 @@ const OPTIONAL = [
   "@grpc/reflection",
   "@opentelemetry/sdk-trace-base",
   "@opentelemetry/exporter-trace-otlp-http",
+  // The docs page's plugin and what it brings, loaded on the first /docs request.
+  "@fastify/swagger-ui",
+  "@fastify/static",
   // The health client is generated code: a gateway never parses health.proto at run time.
   "grpc-health-check",
   "@grpc/proto-loader",
@@ -65,6 +68,18 @@ describe("optional packages load only when their feature is used", () => {
       // No run was created for a request that could not start one.
       const list = (await (await fetch(`${gateway.url}/api/v1/workflow`)).json()) as { runs: unknown[] };
       assert.deepEqual(list.runs, []);
+      // The OpenAPI document needs nothing optional; the docs page names its package, every time.
+      assert.equal((await fetch(`${gateway.url}/openapi.json`)).status, 200);
+      for (let i = 0; i < 2; i++) {
+        const docs = await fetch(`${gateway.url}/docs`);
+        assert.equal(docs.status, 412);
+        const body = (await docs.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, "FAILED_PRECONDITION");
+        assert.match(
+          body.error.message,
+          /^the docs page \(\/docs\) needs the npm package @fastify\/swagger-ui, which is not installed/,
+        );
+      }
     } finally {
       await gateway.stop();
     }

@@ -1,9 +1,9 @@
 /** The OpenAPI document at /openapi.json, generated from the route schemas, and the docs page at /docs. */
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { GatewayContext } from "../context.js";
+import { docsUiRoutes } from "./docs-ui.js";
 
 /** Registered before the routes, so @fastify/swagger sees each one as it is added. */
 export const openApiPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext) => {
@@ -30,5 +30,6 @@ export const openApiPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext
 
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // The page's plugin (Swagger UI) loads on its first request.
+  docsUiRoutes(app);
 }
