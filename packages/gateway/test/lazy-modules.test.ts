@@ -21,6 +21,8 @@ const OPTIONAL = [
   // The docs page's plugin and what it brings, loaded on the first /docs request.
   "@fastify/swagger-ui",
   "@fastify/static",
+  // Rate limits are off unless configured.
+  "@fastify/rate-limit",
   // The health client is generated code: a gateway never parses health.proto at run time.
   "grpc-health-check",
   "@grpc/proto-loader",
@@ -93,6 +95,14 @@ describe("optional packages load only when their feature is used", () => {
     await assert.rejects(
       started,
       /shared state \(SYNAPSE_STATE=shared\) needs the npm package ioredis, which is not installed/,
+    );
+  });
+
+  test("rate limits without @fastify/rate-limit: start-up fails naming the package", async () => {
+    const started = startGatewayChild(env({ SYNAPSE_RATE_LIMIT_PER_MINUTE: "60" }), MAIN);
+    await assert.rejects(
+      started,
+      /rate limits \(SYNAPSE_RATE_LIMIT_PER_MINUTE\) needs the npm package @fastify\/rate-limit, which is not installed/,
     );
   });
 
