@@ -4,6 +4,9 @@ import { round } from "../stats.js";
 
 const fmt = (n: number, unit = "") => `${round(n)}${unit}`;
 
+/** The issue's "100 MB" in the MiB that RSS is measured in: 100 × 10⁶ bytes = 95.37 MiB. */
+export const RSS_TARGET_MIB = 100e6 / 2 ** 20;
+
 export function judgeTargets(r: BenchResults): TargetResult[] {
   const synapse = r.overhead.rows.find((x) => x.name === "synapse");
   const portkey = r.overhead.rows.find((x) => x.name === "portkey");
@@ -38,8 +41,11 @@ export function judgeTargets(r: BenchResults): TargetResult[] {
     {
       name: "Gateway RSS under load",
       target: "≤ 100 MB",
-      value: r.memory === null ? "not measured" : fmt(gatewayMb, " MiB"),
-      pass: r.memory === null ? null : gatewayMb <= 100,
+      value:
+        r.memory === null
+          ? "not measured"
+          : `${fmt(gatewayMb, " MiB")} (${fmt((gatewayMb * 2 ** 20) / 1e6, " MB")})`,
+      pass: r.memory === null ? null : gatewayMb <= RSS_TARGET_MIB,
     },
     {
       name: "gRPC path vs the grpc-js echo limit (unary)",
