@@ -53,16 +53,29 @@ export class SseWriter {
 
   /** Writes one event; waits for the socket to drain when its buffer is full. */
   async send(event: string, data: unknown, id?: string): Promise<void> {
-    if (this.isClosed) return;
+    if (!this.write(event, data, id)) await this.drained();
+  }
+
+  /**
+   * Writes one event without waiting (nothing once closed); false when the socket's buffer is
+   * full and the caller should wait for `drained()` before the next. A stream writes every chunk
+   * this way: `send` would cost each one a promise.
+   */
+  write(event: string, data: unknown, id?: string): boolean {
+    if (this.isClosed) return true;
     const frame = `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     const written = this.raw.write(frame);
     if (!this.flushed) {
       this.flushed = true;
       flushNow(this.raw);
     }
-    if (!written) {
-      await Promise.race([once(this.raw, "drain"), once(this.raw, "close")]);
-    }
+    return written;
+  }
+
+  /** Resolves when the socket can take more, or has closed. */
+  async drained(): Promise<void> {
+    if (this.isClosed) return;
+    await Promise.race([once(this.raw, "drain"), once(this.raw, "close")]);
   }
 
   end(): void {
@@ -76,16 +89,27 @@ export class SseWriter {
   }
 }
 
-/** Writes a stream's events as SSE until the final event, an error, or the client leaving. */
-export async function pipeEvents(events: AsyncIterable<StreamEvent>, sse: SseWriter): Promise<void> {
+/**
+ * Writes a stream's events as SSE until the final event, an error, or the client leaving.
+ * `first`, when given, is the result already taken from `events`.
+ */
+export async function pipeEvents(
+  events: AsyncIterator<StreamEvent>,
+  sse: SseWriter,
+  first?: IteratorResult<StreamEvent>,
+): Promise<void> {
   try {
-    for await (const event of events) {
-      if (sse.isClosed) return;
-      if (event.type === "chunk") {
-        await sse.send("chunk", event, `${event.streamId}:${event.seq}`);
-      } else {
-        await sse.send("final", event, `${event.streamId}:${event.lastSeq}`);
+    for (let r = first ?? (await events.next()); r.done !== true; r = await events.next()) {
+      if (sse.isClosed) {
+        await events.return?.();
+        return;
       }
+      const event = r.value;
+      const open =
+        event.type === "chunk"
+          ? sse.write("chunk", event, `${event.streamId}:${event.seq}`)
+          : sse.write("final", event, `${event.streamId}:${event.lastSeq}`);
+      if (!open) await sse.drained();
     }
   } catch (err) {
     const error = SynapseError.from(err);

@@ -27,6 +27,13 @@ export interface AgentHealth {
   replicas: ReplicaHealth[];
 }
 
+/** A stream started for its reader. */
+export interface OpenedStream {
+  streamId: string;
+  /** Its events from seq 1, then its live tail; fails CANCELLED once the read signal aborts. */
+  events: AsyncIterable<StreamEvent>;
+}
+
 export interface Upstream {
   invoke(request: AgentRequest, options: UpstreamOptions): Promise<AgentResponse>;
   /**
@@ -38,6 +45,16 @@ export interface Upstream {
     request: AgentRequest,
     options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
   ): Promise<string>;
+  /**
+   * `startStream` and `readStream(streamId, 0, readSignal)` in one, for a caller that reads the
+   * stream it starts: the reader is the one the stream was started with, so a new stream costs
+   * one subscription to its log and no read of it. Resolves once the first event is stored.
+   */
+  openStream(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+    readSignal: AbortSignal,
+  ): Promise<OpenedStream>;
   /** The events of a stream after `afterSeq`, then its live tail; NOT_FOUND when unknown or expired. */
   readStream(streamId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent>;
   health(): AgentHealth[];

@@ -96,8 +96,22 @@ export class ResilientClient {
     input: unknown,
     opts: CallOptions = {},
   ): AsyncGenerator<StreamEvent> {
+    yield* await this.openStream(agent, action, input, opts);
+  }
+
+  /**
+   * `stream` for a caller that wants the stream under way before it iterates: resolves once the
+   * call is open (with a checkpoint store: its log created and its recording started), with the
+   * chain's own events — no generator in between, which costs each chunk a promise.
+   */
+  async openStream(
+    agent: string,
+    action: string,
+    input: unknown,
+    opts: CallOptions = {},
+  ): Promise<AsyncIterable<StreamEvent>> {
     const output = await this.#next({ stream: true, ...this.#base(agent, action, input, opts) });
-    yield* output.events;
+    return output.events;
   }
 
   /**

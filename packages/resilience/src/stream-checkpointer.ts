@@ -41,7 +41,8 @@ type StreamOutput = { events: AsyncIterable<StreamEvent>; endpoint?: string };
 export class StreamCheckpointer {
   readonly interceptor: Interceptor;
   readonly #deps: CheckpointDeps;
-  readonly #pumps = new Set<Promise<void>>();
+  /** The streams being recorded, by id: each one's pump, which ends once its log is closed. */
+  readonly #pumps = new Map<string, Promise<void>>();
 
   constructor(deps: CheckpointDeps) {
     this.#deps = deps;
@@ -70,7 +71,16 @@ export class StreamCheckpointer {
 
   /** Resolves when every stream being recorded has ended (for shutdown and tests). */
   async idle(): Promise<void> {
-    while (this.#pumps.size > 0) await Promise.allSettled([...this.#pumps]);
+    while (this.#pumps.size > 0) await Promise.allSettled([...this.#pumps.values()]);
+  }
+
+  /**
+   * Resolves once the recording of `streamId` has ended — its log closed with the final event or
+   * the failure — or at once when this process is not recording it. Never rejects. Cheaper than
+   * watching the store for the end: no subscription and no read.
+   */
+  recorded(streamId: string): Promise<void> {
+    return this.#pumps.get(streamId) ?? Promise.resolve();
   }
 
   async #start(
@@ -91,9 +101,12 @@ export class StreamCheckpointer {
     }
     // Subscribed before the pump writes anything, so the consumer misses nothing.
     const events = await openTail(store, streamId, 0, call.signal);
-    const pump = this.#pump(next, down, streamId, output).catch(() => {});
-    this.#pumps.add(pump);
-    void pump.finally(() => this.#pumps.delete(pump));
+    const pump: Promise<void> = this.#pump(next, down, streamId, output)
+      .catch(() => {})
+      .finally(() => {
+        if (this.#pumps.get(streamId) === pump) this.#pumps.delete(streamId);
+      });
+    this.#pumps.set(streamId, pump);
     return { stream: true, events, ...(output.endpoint === undefined ? {} : { endpoint: output.endpoint }) };
   }
 

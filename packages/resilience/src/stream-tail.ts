@@ -13,7 +13,7 @@ function failureError(failure: StreamFailure): SynapseError {
 /**
  * Opens a reader of `streamId` after `afterSeq`. Rejects with NOT_FOUND when the stream is
  * unknown or expired and OUT_OF_RANGE when `afterSeq` lies past what the stream holds. `signal`
- * stops a reader waiting on the live tail (the stream itself goes on).
+ * stops a reader waiting on the live tail (the stream itself goes on), and so does `return()`.
  */
 export async function openTail(
   store: CheckpointStore,
@@ -114,6 +114,9 @@ export async function openTail(
     },
     async return() {
       finish();
+      // A next() waiting on the live tail ends too (done), so a consumer that leaves while
+      // nothing arrives is not left hanging on a reader that no longer listens.
+      wake?.();
       return { done: true, value: undefined };
     },
   };

@@ -230,4 +230,23 @@ describe("stream checkpointer: chunks handed over without waiting for each write
     assert.deepEqual(calls[1], { text: fullText(3), afterSeq: 3 });
     await cp.idle();
   });
+
+  test("recorded(streamId) resolves once the stream's log is closed, at once for one not recorded here", async () => {
+    const store = new HeldStore();
+    const { cp } = checkpointer(store);
+    const next = cp.interceptor(fakeNext({ stream: (call) => simStream(call, 3) }));
+    const out = await next(streaming({ ...request(), streamId: "s_rec" }));
+    let recorded = false;
+    const done = cp.recorded("s_rec").then(() => {
+      recorded = true;
+    });
+    await flushMicrotasks();
+    assert.equal(recorded, false, "recorded before its chunks were stored");
+    store.gate.resolve();
+    await done;
+    const snapshot = await store.read("s_rec", 0);
+    assert.equal(snapshot.final?.lastSeq, 3, "recorded before the final event was stored");
+    assertWhole(await collect(out.events), 3);
+    await cp.recorded("s_unknown");
+  });
 });

@@ -9,8 +9,10 @@ import {
   AGENTS,
   type AgentName,
   assertAgentAction,
+  type StreamEvent,
   SynapseError,
 } from "@synapse/core";
+import { closeQuietly } from "@synapse/resilience";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { GatewayContext } from "../context.js";
 import {
@@ -21,6 +23,7 @@ import {
   sseResponse,
 } from "../schemas.js";
 import { parseLastEventId, pipeEvents, SseWriter } from "../sse.js";
+import type { OpenedStream } from "../upstream.js";
 
 type Body = Record<string, unknown> & { stream?: boolean };
 
@@ -89,7 +92,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       const last = parseLastEventId(request.headers["last-event-id"]);
       const afterSeq = last?.streamId === request.params.id ? last.afterSeq : (request.query.after ?? 0);
       ctx.metrics.streamResumes.inc({ by: "client" });
-      await sendStream(ctx, request, reply, request.params.id, afterSeq);
+      await sendStream(ctx, request, reply, request.params.id, afterSeq, abortOnClose(reply));
     },
   );
 }
@@ -108,12 +111,33 @@ async function runAction(
   request.labels = { agent, action };
 
   if (wantsStream(request, request.body)) {
-    const start = () => ctx.upstream.startStream(agentRequest, { deadline, requestId: request.id });
-    const streamId = idempotencyKey ? await ctx.idempotency.stream(idempotencyKey, start) : await start();
+    const abort = abortOnClose(reply);
+    // The stream this request starts is read with the reader it was started with (one store
+    // subscription, no read); one that an earlier request with the same key started is read back.
+    const mine: { opened?: OpenedStream } = {};
+    const start = async () => {
+      mine.opened = await ctx.upstream.openStream(
+        agentRequest,
+        { deadline, requestId: request.id },
+        abort.signal,
+      );
+      return mine.opened.streamId;
+    };
+    let streamId: string;
+    try {
+      streamId = idempotencyKey ? await ctx.idempotency.stream(idempotencyKey, start) : await start();
+    } catch (err) {
+      abort.dispose();
+      throw err;
+    }
     const last = parseLastEventId(request.headers["last-event-id"]);
     const afterSeq = last?.streamId === streamId ? last.afterSeq : 0;
     if (last?.streamId === streamId) ctx.metrics.streamResumes.inc({ by: "client" });
-    await sendStream(ctx, request, reply, streamId, afterSeq);
+    const { opened } = mine;
+    const own = opened?.streamId === streamId && afterSeq === 0 ? opened.events : undefined;
+    // Opened here but resumed after a seq (a client that knew the new id): read back instead.
+    if (opened !== undefined && own === undefined) closeQuietly(opened.events[Symbol.asyncIterator]());
+    await sendStream(ctx, request, reply, streamId, afterSeq, abort, own);
     return reply;
   }
 
@@ -130,19 +154,24 @@ async function runAction(
   }
 }
 
+/**
+ * Sends a stream as SSE: `events` when this request opened it, else the stream read back after
+ * `afterSeq`. The first event is read before the 200 is committed, so an unknown stream is a 404.
+ */
 async function sendStream(
   ctx: GatewayContext,
   request: FastifyRequest,
   reply: FastifyReply,
   streamId: string,
   afterSeq: number,
+  abort: { signal: AbortSignal; dispose(): void },
+  events?: AsyncIterable<StreamEvent>,
 ): Promise<void> {
-  const abort = abortOnClose(reply);
-  // Read the first event before committing to a 200, so an unknown stream is a plain 404.
-  const events = ctx.upstream.readStream(streamId, afterSeq, abort.signal)[Symbol.asyncIterator]();
-  let first: IteratorResult<unknown>;
+  let iterator: AsyncIterator<StreamEvent>;
+  let first: IteratorResult<StreamEvent>;
   try {
-    first = await events.next();
+    iterator = (events ?? ctx.upstream.readStream(streamId, afterSeq, abort.signal))[Symbol.asyncIterator]();
+    first = await iterator.next();
   } catch (err) {
     abort.dispose();
     throw err;
@@ -153,12 +182,8 @@ async function sendStream(
     { heartbeatMs: ctx.config.gateway.heartbeatMs },
     { "x-stream-id": streamId },
   );
-  const replay = (async function* () {
-    if (!first.done) yield first.value as never;
-    yield* { [Symbol.asyncIterator]: () => events };
-  })();
   try {
-    await pipeEvents(replay, sse);
+    await pipeEvents(iterator, sse, first);
   } finally {
     abort.dispose();
     // A hijacked reply skips Fastify's onResponse hook, so the stream is counted here.

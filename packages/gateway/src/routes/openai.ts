@@ -152,10 +152,13 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
         };
       }
 
-      const streamId = await ctx.upstream.startStream(agentRequest, { deadline, requestId: request.id });
       const controller = new AbortController();
       reply.raw.once("close", () => controller.abort());
-      const events = ctx.upstream.readStream(streamId, 0, controller.signal);
+      const { streamId, events } = await ctx.upstream.openStream(
+        agentRequest,
+        { deadline, requestId: request.id },
+        controller.signal,
+      );
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -170,7 +173,7 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
       ) =>
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
       // The head and this role frame leave with the first content, in one write: that event is
-      // already stored (startStream waited for it), and each socket write costs a syscall.
+      // already stored (openStream waited for it), and each socket write costs a syscall.
       raw.write(frame({ role: "assistant", content: "" }, null));
       let flushed = false;
       try {

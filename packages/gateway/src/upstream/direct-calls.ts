@@ -32,7 +32,7 @@ export interface DirectCallsOptions {
 const NO_EXCLUSIONS: ReadonlySet<string> = new Set();
 const NEVER = new AbortController().signal;
 
-/** Same surface as ResilientClient's invoke and stream, so the upstream can use either. */
+/** Same surface as ResilientClient's invoke, stream and openStream, so the upstream can use either. */
 export class DirectCalls {
   readonly #next: Next;
 
@@ -73,8 +73,17 @@ export class DirectCalls {
     input: unknown,
     opts: CallOptions = {},
   ): AsyncGenerator<StreamEvent> {
+    yield* await this.openStream(agent, action, input, opts);
+  }
+
+  async openStream(
+    agent: string,
+    action: string,
+    input: unknown,
+    opts: CallOptions = {},
+  ): Promise<AsyncIterable<StreamEvent>> {
     const output = await this.#next({ stream: true, ...base(agent, action, input, opts) });
-    yield* output.events;
+    return output.events;
   }
 }
 

@@ -23,6 +23,7 @@ import {
 } from "@synapse/core";
 import {
   type CheckpointStore,
+  closeQuietly,
   type ResilienceOptionsInput,
   ResilientClient,
   type ResponseCacheStore,
@@ -31,9 +32,10 @@ import {
 import type { PoolOptions } from "@synapse/transport";
 import { trackCalls } from "../balancer/index.js";
 import type { GatewayMetrics } from "../metrics.js";
-import type { AgentHealth, Upstream, UpstreamOptions } from "../upstream.js";
+import type { AgentHealth, OpenedStream, Upstream, UpstreamOptions } from "../upstream.js";
 import { AgentReplicas } from "./agent-replicas.js";
 import { DirectCalls } from "./direct-calls.js";
+import { readFrom } from "./read-from.js";
 import { agentOf } from "./replica-addresses.js";
 import { attemptMetrics, wireMetrics } from "./upstream-metrics.js";
 
@@ -154,50 +156,58 @@ export class ResilientUpstream implements Upstream {
     request: AgentRequest,
     options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
   ): Promise<string> {
-    const streamId = newStreamId();
-    const stop = this.#stopSignal(options.signal);
-    const events = (this.#direct ?? this.client).stream(request.agent, request.action, request.input, {
-      signal: stop.signal,
-      deadline: options.deadline,
-      requestId: options.requestId,
-      streamId,
-      metadata: { "x-request-id": options.requestId },
-    });
-    // Starting the stream creates its log; the first event (or failure) says it is under way.
+    const { streamId, iterator } = await this.#open(request, options);
     // The recording goes on in the checkpoint layer whether or not anyone reads it.
-    const iterator = events[Symbol.asyncIterator]();
-    this.#options.metrics.activeStreams.inc();
-    try {
-      await iterator.next();
-    } catch (err) {
-      this.#options.metrics.activeStreams.dec();
-      stop.dispose();
-      throw err;
-    }
-    void iterator.return?.(undefined);
-    this.#onLogClosed(streamId, () => {
-      this.#options.metrics.activeStreams.dec();
-      stop.dispose();
-    });
+    closeQuietly(iterator);
     return streamId;
   }
 
-  /** Calls `then` once the stream's log holds its final event or failure (it may already). */
-  #onLogClosed(streamId: string, then: () => void): void {
-    const store = this.#options.checkpointStore;
-    let called = false;
-    const end = () => {
-      if (called) return;
-      called = true;
-      unsubscribe();
-      then();
-    };
-    const unsubscribe = store.subscribe(streamId, (event) => {
-      if (event.type !== "chunk") end();
+  async openStream(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+    readSignal: AbortSignal,
+  ): Promise<OpenedStream> {
+    const { streamId, first, iterator } = await this.#open(request, options);
+    return { streamId, events: readFrom(first, iterator, readSignal) };
+  }
+
+  /** Starts a stream and waits for its first event: stored, or the failure that ended it. */
+  async #open(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+  ): Promise<{ streamId: string; first: IteratorResult<StreamEvent>; iterator: AsyncIterator<StreamEvent> }> {
+    const streamId = newStreamId();
+    const stop = this.#stopSignal(options.signal);
+    const metrics = this.#options.metrics;
+    metrics.activeStreams.inc();
+    let iterator: AsyncIterator<StreamEvent>;
+    let first: IteratorResult<StreamEvent>;
+    try {
+      const events = await (this.#direct ?? this.client).openStream(
+        request.agent,
+        request.action,
+        request.input,
+        {
+          signal: stop.signal,
+          deadline: options.deadline,
+          requestId: options.requestId,
+          streamId,
+          metadata: { "x-request-id": options.requestId },
+        },
+      );
+      // Starting the stream creates its log; the first event (or failure) says it is under way.
+      iterator = events[Symbol.asyncIterator]();
+      first = await iterator.next();
+    } catch (err) {
+      metrics.activeStreams.dec();
+      stop.dispose();
+      throw err;
+    }
+    void (this.client.chain.checkpointer?.recorded(streamId) ?? Promise.resolve()).then(() => {
+      metrics.activeStreams.dec();
+      stop.dispose();
     });
-    store.read(streamId, Number.MAX_SAFE_INTEGER).then((snapshot) => {
-      if (snapshot.final !== undefined || snapshot.failure !== undefined) end();
-    }, end);
+    return { streamId, first, iterator };
   }
 
   /**

@@ -60,6 +60,15 @@ export class FakeUpstream implements Upstream {
     return id;
   }
 
+  async openStream(
+    request: AgentRequest,
+    options: Omit<UpstreamOptions, "signal"> & { signal?: AbortSignal },
+    readSignal: AbortSignal,
+  ) {
+    const streamId = await this.startStream(request, options);
+    return { streamId, events: this.readStream(streamId, 0, readSignal) };
+  }
+
   async *readStream(streamId: string, _afterSeq: number, signal: AbortSignal): AsyncIterable<StreamEvent> {
     const request = this.#requests.get(streamId) as AgentRequest;
     const answer = this.answer(request);
