@@ -17,6 +17,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { GatewayContext } from "../context.js";
 import { flushNow } from "../sse.js";
+import { ChatChunkFrames } from "./chat-chunk-frames.js";
 
 /** Which input field the conversation's last user message fills, per action. */
 const PROMPT_FIELD: Record<ActionName, string> = {
@@ -166,20 +167,15 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
         "cache-control": "no-cache",
         "x-stream-id": streamId,
       });
-      const frame = (
-        delta: Record<string, unknown>,
-        finish: string | null,
-        extra: Record<string, unknown> = {},
-      ) =>
-        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+      const frames = new ChatChunkFrames(id, created, model);
       // The head and this role frame leave with the first content, in one write: that event is
       // already stored (openStream waited for it), and each socket write costs a syscall.
-      raw.write(frame({ role: "assistant", content: "" }, null));
+      raw.write(frames.frame({ role: "assistant", content: "" }, null));
       let flushed = false;
       try {
         for await (const event of events) {
-          if (event.type === "chunk") raw.write(frame({ content: event.text }, null));
-          else raw.write(frame({}, "stop", { usage: usageOf(event.response) }));
+          if (event.type === "chunk") raw.write(frames.content(event.text));
+          else raw.write(frames.frame({}, "stop", { usage: usageOf(event.response) }));
           if (!flushed) {
             // The first token goes out now; the rest of a burst is batched (see flushNow).
             flushed = true;
