@@ -31,6 +31,11 @@ export interface LogWrite {
   error?: unknown;
 }
 
+/**
+ * A stream's chunks are stored as segments: the chunks of one stream that commit together are one
+ * row (their texts as a JSON array), not a row each. A row, not its size, is what costs: a sim
+ * stream is ~80 one-token chunks, and inserting them one by one was the largest part of a commit.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stream_log (
   stream_id TEXT PRIMARY KEY,
@@ -39,13 +44,21 @@ CREATE TABLE IF NOT EXISTS stream_log (
   final TEXT,
   failure TEXT
 );
-CREATE TABLE IF NOT EXISTS stream_chunk (
+CREATE TABLE IF NOT EXISTS stream_segment (
   stream_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  text TEXT NOT NULL,
-  PRIMARY KEY (stream_id, seq)
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  texts TEXT NOT NULL,
+  PRIMARY KEY (stream_id, first_seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stream_log_updated_at ON stream_log (updated_at);
+`;
+
+/** A file written before segments had a row per chunk: those logs are carried over once. */
+const MIGRATE_CHUNKS = `
+INSERT OR IGNORE INTO stream_segment (stream_id, first_seq, last_seq, texts)
+  SELECT stream_id, seq, seq, json_array(text) FROM stream_chunk;
+DROP TABLE stream_chunk;
 `;
 
 /** Where a stream stands within a batch being committed. */
@@ -54,8 +67,10 @@ interface Cursor {
   closed: boolean;
   /** The last write to it, whose time becomes the log's updated_at. */
   at: number;
-  /** Chunks added in this batch (last_seq to update). */
-  grew: boolean;
+  /** The seq of the first chunk added in this batch (0 when none): its segment's first_seq. */
+  firstSeq: number;
+  /** The texts of the chunks added in this batch, in order. */
+  texts: string[];
 }
 
 export class SqliteStreamLog {
@@ -69,6 +84,8 @@ export class SqliteStreamLog {
   /** `expired` says whether a log row is past its TTL now. */
   constructor(db: Database.Database, expired: (row: LogRow) => boolean) {
     db.exec(SCHEMA);
+    const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_chunk'");
+    if (old.get() !== undefined) db.transaction(() => db.exec(MIGRATE_CHUNKS))();
     this.#expired = expired;
     this.#sql = {
       log: db.prepare<[string], LogRow>(
@@ -76,9 +93,9 @@ export class SqliteStreamLog {
       ),
       insertLog: db.prepare<[string, number]>("INSERT INTO stream_log (stream_id, updated_at) VALUES (?, ?)"),
       deleteLog: db.prepare<[string]>("DELETE FROM stream_log WHERE stream_id = ?"),
-      deleteChunks: db.prepare<[string]>("DELETE FROM stream_chunk WHERE stream_id = ?"),
-      insertChunk: db.prepare<[string, number, string]>(
-        "INSERT INTO stream_chunk (stream_id, seq, text) VALUES (?, ?, ?)",
+      deleteChunks: db.prepare<[string]>("DELETE FROM stream_segment WHERE stream_id = ?"),
+      insertSegment: db.prepare<[string, number, number, string]>(
+        "INSERT INTO stream_segment (stream_id, first_seq, last_seq, texts) VALUES (?, ?, ?, ?)",
       ),
       advance: db.prepare<[number, number, string]>(
         "UPDATE stream_log SET last_seq = ?, updated_at = ? WHERE stream_id = ?",
@@ -86,11 +103,11 @@ export class SqliteStreamLog {
       close: db.prepare<[string | null, string | null, number, string]>(
         "UPDATE stream_log SET final = ?, failure = ?, updated_at = ? WHERE stream_id = ?",
       ),
-      chunks: db.prepare<[string, number], { seq: number; text: string }>(
-        "SELECT seq, text FROM stream_chunk WHERE stream_id = ? AND seq > ? ORDER BY seq",
+      segments: db.prepare<[string, number], { first_seq: number; texts: string }>(
+        "SELECT first_seq, texts FROM stream_segment WHERE stream_id = ? AND last_seq > ? ORDER BY first_seq",
       ),
       purgeChunks: db.prepare<[number]>(
-        "DELETE FROM stream_chunk WHERE stream_id IN (SELECT stream_id FROM stream_log WHERE updated_at < ?)",
+        "DELETE FROM stream_segment WHERE stream_id IN (SELECT stream_id FROM stream_log WHERE updated_at < ?)",
       ),
       purgeLogs: db.prepare<[number]>("DELETE FROM stream_log WHERE updated_at < ?"),
     };
@@ -127,7 +144,11 @@ export class SqliteStreamLog {
         write.error = err;
       }
     }
-    for (const [streamId, c] of cursors) if (c.grew) this.#sql.advance.run(c.lastSeq, c.at, streamId);
+    for (const [streamId, c] of cursors) {
+      if (c.texts.length === 0) continue;
+      this.#sql.insertSegment.run(streamId, c.firstSeq, c.lastSeq, JSON.stringify(c.texts));
+      this.#sql.advance.run(c.lastSeq, c.at, streamId);
+    }
   }
 
   /** Applies one write; throws (leaving the database as it was) when it is refused. */
@@ -140,15 +161,19 @@ export class SqliteStreamLog {
         this.#sql.deleteLog.run(streamId);
       }
       this.#sql.insertLog.run(streamId, at);
-      return { lastSeq: 0, closed: false, at, grew: false };
+      return { lastSeq: 0, closed: false, at, firstSeq: 0, texts: [] };
     }
     const cursor = known ?? this.#cursor(streamId);
     if (cursor.closed) throw streamClosed(streamId);
     if (event.type === "chunk") {
       const { seq, text } = event.chunk;
       if (seq !== cursor.lastSeq + 1) throw seqMismatch(streamId, cursor.lastSeq, seq);
-      this.#sql.insertChunk.run(streamId, seq, text);
-      return { lastSeq: seq, closed: false, at, grew: true };
+      // Stored with the batch's other chunks of this stream, as one segment, when the batch ends.
+      cursor.texts.push(text);
+      if (cursor.firstSeq === 0) cursor.firstSeq = seq;
+      cursor.lastSeq = seq;
+      cursor.at = at;
+      return cursor;
     }
     const final = event.type === "final" ? JSON.stringify(event.final) : null;
     const failure = event.type === "failure" ? JSON.stringify(event.failure) : null;
@@ -160,15 +185,19 @@ export class SqliteStreamLog {
     const row = this.row(streamId);
     if (row === undefined) throw streamNotFound(streamId);
     const closed = row.final !== null || row.failure !== null;
-    return { lastSeq: row.last_seq, closed, at: row.updated_at, grew: false };
+    return { lastSeq: row.last_seq, closed, at: row.updated_at, firstSeq: 0, texts: [] };
   }
 
   #snapshot(streamId: string, afterSeq: number): StreamSnapshot {
     const row = this.row(streamId);
     if (row === undefined) throw streamNotFound(streamId);
-    const chunks = this.#sql.chunks
-      .all(streamId, afterSeq)
-      .map((c): StreamChunk => ({ type: "chunk", streamId, seq: c.seq, text: c.text }));
+    const chunks: StreamChunk[] = [];
+    for (const segment of this.#sql.segments.all(streamId, afterSeq)) {
+      const texts = JSON.parse(segment.texts) as string[];
+      for (let i = Math.max(0, afterSeq + 1 - segment.first_seq); i < texts.length; i++) {
+        chunks.push({ type: "chunk", streamId, seq: segment.first_seq + i, text: texts[i] as string });
+      }
+    }
     return {
       chunks,
       lastSeq: row.last_seq,

@@ -48,8 +48,13 @@ const chunk = (streamId: string, seq: number): StreamChunk => ({
   text: chunkText(seq),
 });
 
-function count(db: Database.Database, table: "stream_chunk" | "stream_log"): number {
-  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+/** Stored chunks (a segment row holds the chunks that committed together), or log rows. */
+function count(db: Database.Database, what: "chunks" | "stream_log"): number {
+  const sql =
+    what === "chunks"
+      ? "SELECT coalesce(sum(last_seq - first_seq + 1), 0) AS n FROM stream_segment"
+      : "SELECT count(*) AS n FROM stream_log";
+  return (db.prepare(sql).get() as { n: number }).n;
 }
 
 describe("SQLite checkpoint store: grouped commits", () => {
@@ -65,21 +70,92 @@ describe("SQLite checkpoint store: grouped commits", () => {
       if (e.type === "chunk") published.push(e.chunk.seq);
     });
     const writes = [1, 2, 3, 4].map((seq) => store.append("s1", chunk("s1", seq)));
-    assert.equal(count(db, "stream_chunk"), 1, "the first chunk is stored at once");
+    assert.equal(count(db, "chunks"), 1, "the first chunk is stored at once");
     assert.deepEqual(published, [1], "and only it reaches readers");
     assert.deepEqual(
       (await store.read("s1", 0)).chunks.map((c) => c.seq),
       [1],
       "a read gives what is committed",
     );
-    assert.equal(count(db, "stream_chunk"), 1, "and does not commit the others early");
+    assert.equal(count(db, "chunks"), 1, "and does not commit the others early");
     await writes[1];
-    assert.equal(count(db, "stream_chunk"), 4, "the others are stored before their promises resolve");
+    assert.equal(count(db, "chunks"), 4, "the others are stored before their promises resolve");
     assert.deepEqual(published, [1, 2, 3, 4]);
     await Promise.all(writes);
     assert.equal((await store.read("s1", 0)).lastSeq, 4);
     await store.close();
     db.close();
+  });
+
+  test("a later chunk, even as its turn's first write, commits with the rest of its turn", async () => {
+    const db = new Database(":memory:");
+    const store = new SqliteCheckpointStore({ database: db });
+    await store.create("s_later");
+    await store.append("s_later", chunk("s_later", 1));
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn
+    const writes = [2, 3, 4].map((seq) => store.append("s_later", chunk("s_later", seq)));
+    assert.equal(count(db, "chunks"), 1, "chunk 2 was committed alone, before the rest of its turn");
+    await Promise.all(writes);
+    assert.equal(count(db, "chunks"), 4);
+    const rows = db.prepare("SELECT first_seq, last_seq FROM stream_segment ORDER BY first_seq").all();
+    assert.deepEqual(
+      rows,
+      [
+        { first_seq: 1, last_seq: 1 },
+        { first_seq: 2, last_seq: 4 },
+      ],
+      "the chunks that commit together are one segment",
+    );
+    await store.close();
+    db.close();
+  });
+
+  test("a read after any seq gives exactly the chunks after it, across segments", async () => {
+    const store = new SqliteCheckpointStore();
+    await store.create("s_seg");
+    for (const burst of [[1], [2, 3, 4], [5, 6], [7]]) {
+      await Promise.all(burst.map((seq) => store.append("s_seg", chunk("s_seg", seq))));
+    }
+    for (let after = 0; after <= 7; after++) {
+      const snapshot = await store.read("s_seg", after);
+      assert.deepEqual(
+        snapshot.chunks.map((c) => [c.seq, c.text]),
+        [1, 2, 3, 4, 5, 6, 7].filter((seq) => seq > after).map((seq) => [seq, chunkText(seq)]),
+      );
+      assert.equal(snapshot.lastSeq, 7);
+    }
+    await store.close();
+  });
+
+  test("a file from before segments (a row per chunk) is carried over when opened", async () => {
+    const filename = join(dir, "old.db");
+    const db = new Database(filename);
+    db.exec(`
+      CREATE TABLE stream_log (stream_id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, final TEXT, failure TEXT);
+      CREATE TABLE stream_chunk (stream_id TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (stream_id, seq)) WITHOUT ROWID;
+    `);
+    db.prepare("INSERT INTO stream_log (stream_id, updated_at, last_seq) VALUES (?, ?, ?)").run(
+      "s_old",
+      Date.now(),
+      2,
+    );
+    const insert = db.prepare("INSERT INTO stream_chunk (stream_id, seq, text) VALUES (?, ?, ?)");
+    insert.run("s_old", 1, chunkText(1));
+    insert.run("s_old", 2, chunkText(2));
+    db.close();
+    const store = new SqliteCheckpointStore({ filename });
+    assert.deepEqual(
+      (await store.read("s_old", 0)).chunks.map((c) => [c.seq, c.text]),
+      [
+        [1, chunkText(1)],
+        [2, chunkText(2)],
+      ],
+    );
+    await store.append("s_old", chunk("s_old", 3));
+    assert.equal((await store.read("s_old", 2)).chunks[0]?.seq, 3);
+    await store.close();
   });
 
   test("a creation is held until the stream's first write, and reads as an empty log meanwhile", async () => {
