@@ -17,6 +17,7 @@ import {
   SynapseError,
   systemClock,
 } from "@synapse/core";
+import { watchStream } from "@synapse/resilience";
 import type { AgentBalancer } from "./agent-balancer.js";
 import type { CallOutcome } from "./strategy.js";
 
@@ -52,25 +53,25 @@ function failure(err: unknown, latencyMs: number): CallOutcome {
   return { latencyMs, ok: false, code: SynapseError.from(err).code };
 }
 
-async function* track<T>(
+/**
+ * Passes a stream through and reports its outcome once it ends: a failure is the replica's, and a
+ * consumer that leaves (return() without an error) is not. A hand-written pass-through
+ * (watchStream), not a generator: it costs each chunk less.
+ */
+function track<T>(
   events: AsyncIterable<T>,
   finish: (outcome: CallOutcome) => void,
   started: number,
   clock: Clock,
-): AsyncGenerator<T, void, undefined> {
+): AsyncIterable<T> {
   let firstAt: number | undefined;
-  let outcome: CallOutcome | undefined;
-  try {
-    for await (const event of events) {
+  return watchStream(events, {
+    onEvent: () => {
       firstAt ??= clock.now();
-      yield event;
-    }
-    outcome = { latencyMs: (firstAt ?? clock.now()) - started, ok: true };
-  } catch (err) {
-    outcome = failure(err, (firstAt ?? clock.now()) - started);
-    throw err;
-  } finally {
-    // Abandoned by the consumer (return() without an error): not the replica's fault.
-    finish(outcome ?? { latencyMs: (firstAt ?? clock.now()) - started, ok: true });
-  }
+    },
+    onEnd: (end) => {
+      const latencyMs = (firstAt ?? clock.now()) - started;
+      finish(end.kind === "error" ? failure(end.error, latencyMs) : { latencyMs, ok: true });
+    },
+  });
 }

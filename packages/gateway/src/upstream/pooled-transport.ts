@@ -3,7 +3,8 @@
  * connection for the call (gRPC channel or JSON-RPC socket) and gives it back when the call — or,
  * for a stream, its last event — is done.
  */
-import type { Call, CallOutput, Next, StreamEvent } from "@synapse/core";
+import type { Call, CallOutput, Next } from "@synapse/core";
+import { watchStream } from "@synapse/resilience";
 import type { ConnectionPool } from "@synapse/transport";
 
 export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connection: C) => Next): Next {
@@ -30,18 +31,8 @@ export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connec
       lease.release();
       return output;
     }
-    return { ...output, events: releasing(output.events, lease.release) };
+    // Given back however the stream ends, even when its consumer leaves before the first event.
+    return { ...output, events: watchStream(output.events, { onEnd: () => lease.release() }) };
   };
   return next as Next;
-}
-
-async function* releasing(
-  events: AsyncIterable<StreamEvent>,
-  release: () => void,
-): AsyncGenerator<StreamEvent> {
-  try {
-    yield* events;
-  } finally {
-    release();
-  }
 }

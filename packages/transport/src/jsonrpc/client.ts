@@ -126,29 +126,45 @@ export class JsonRpcClient {
     await Promise.all(this.pool.map((c) => c?.close(reason)));
   }
 
-  private async *events(
+  /**
+   * The events of a streaming call, started when first iterated. An iterator object rather than
+   * an async generator: a stream's every chunk passes here, and a generator costs each one its
+   * own promises and a resumption; the behaviour is the generator's (a consumer that stops early
+   * cancels the call on the server).
+   */
+  private events(
     method: string,
     params: () => Record<string, unknown>,
     opts: JsonRpcCallOptions,
-  ): AsyncGenerator<StreamEvent, void, undefined> {
-    const call = this.start(method, params(), opts, true);
-    try {
-      for (;;) {
-        const chunk = call.shift();
-        if (chunk !== undefined) {
-          yield chunk;
-        } else if (call.settled) {
-          if (call.error !== undefined) throw call.error;
-          yield toFinal(call.value, method);
-          return;
-        } else {
-          await call.changed();
-        }
-      }
-    } finally {
-      // The consumer stopped early (break, throw): stop the server's stream too. No-op once settled.
-      call.abandon(new SynapseError("CANCELLED", "The stream's consumer stopped reading."));
-    }
+  ): AsyncIterable<StreamEvent> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<StreamEvent> => {
+        let call: ClientCall | undefined;
+        let ended = false;
+        return {
+          next: async (): Promise<IteratorResult<StreamEvent>> => {
+            if (ended) return { done: true, value: undefined };
+            call ??= this.start(method, params(), opts, true);
+            for (;;) {
+              const chunk = call.shift();
+              if (chunk !== undefined) return { done: false, value: chunk };
+              if (call.settled) {
+                ended = true;
+                if (call.error !== undefined) throw call.error;
+                return { done: false, value: toFinal(call.value, method) };
+              }
+              await call.changed();
+            }
+          },
+          return: async (): Promise<IteratorResult<StreamEvent>> => {
+            ended = true;
+            // The consumer stopped early: stop the server's stream too. No-op once settled.
+            call?.abandon(new SynapseError("CANCELLED", "The stream's consumer stopped reading."));
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
   }
 
   private start(
