@@ -12,6 +12,7 @@ import { loadConfig } from "@synapse/core";
 import pg from "pg";
 import { DEFAULT_WORKFLOW } from "../src/workflow/default-workflow.js";
 import { openPersistence, type WorkflowPersistence } from "../src/workflow/persistence.js";
+import { PostgresRunStore } from "../src/workflow/postgres-run-store.js";
 import type { RunRecord, RunStatus, RunStore } from "../src/workflow/run-store.js";
 import { type PostgresServer, postgresMissing, startPostgres } from "./helpers/postgres-server.js";
 
@@ -228,6 +229,34 @@ describe("run leases under contention (Postgres)", () => {
     for (const id of ids) {
       const owner = (await stores[1]?.get(id))?.owner;
       assert.ok(owner !== undefined && owners.includes(owner), `${id} belongs to ${owner}`);
+    }
+  });
+
+  test("a gateway opening a database whose schema is whole takes no table lock (no deadlock with a peer's open transaction)", async (t) => {
+    if (missing !== undefined) {
+      t.skip(missing);
+      return;
+    }
+    const url = await freshDatabase("whole_schema");
+    const first = await open("postgres", url);
+    await created(first.runs);
+    // A peer gateway mid-transaction on the runs table: its row lock conflicts with the share lock
+    // CREATE INDEX takes and the exclusive lock ALTER TABLE takes, even when they change nothing.
+    const peer = new pg.Client({ connectionString: url });
+    await peer.connect();
+    try {
+      await peer.query("BEGIN");
+      await peer.query("UPDATE synapse_workflow_runs SET lease_until = lease_until");
+      const pool = new pg.Pool({ connectionString: url, max: 1, options: "-c lock_timeout=2000" });
+      try {
+        const runs = await PostgresRunStore.open(pool);
+        assert.ok(runs, "opened while the peer's transaction holds its locks");
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await peer.query("ROLLBACK");
+      await peer.end();
     }
   });
 });

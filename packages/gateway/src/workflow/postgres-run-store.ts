@@ -24,6 +24,21 @@ import {
 
 type Row = { data: RunRecord; owner: string | null };
 
+/** The tables and indexes, in order; each statement is idempotent. */
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS synapse_workflow_runs (
+     id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, data JSONB NOT NULL)`,
+  "CREATE INDEX IF NOT EXISTS synapse_workflow_runs_by_time ON synapse_workflow_runs (created_at, id)",
+  `ALTER TABLE synapse_workflow_runs
+     ADD COLUMN IF NOT EXISTS owner TEXT,
+     ADD COLUMN IF NOT EXISTS lease_until BIGINT NOT NULL DEFAULT 0,
+     ADD COLUMN IF NOT EXISTS requested TEXT`,
+  `CREATE INDEX IF NOT EXISTS synapse_workflow_runs_unfinished ON synapse_workflow_runs (lease_until)
+     WHERE status IN ('running', 'awaiting_approval')`,
+  `CREATE TABLE IF NOT EXISTS synapse_workflow_definitions (
+     name TEXT PRIMARY KEY, created_at BIGINT NOT NULL, data JSONB NOT NULL)`,
+];
+
 const record = (row: Row): RunRecord => (row.owner === null ? row.data : { ...row.data, owner: row.owner });
 
 export class PostgresRunStore implements RunStore {
@@ -33,20 +48,23 @@ export class PostgresRunStore implements RunStore {
     this.#pool = pool;
   }
 
-  /** Creates the tables when missing, and the lease columns on tables from before runs had owners. */
+  /**
+   * Creates the tables when missing, and the lease columns on tables from before runs had owners.
+   * A schema that is already whole is left alone: DDL takes table locks, and run as one implicit
+   * transaction against a gateway already scanning leases (CREATE INDEX's share lock, then ALTER's
+   * exclusive one) it deadlocked ("deadlock detected" when two gateways started together). When
+   * something is missing, each statement runs on its own, so none waits while holding a lock.
+   */
   static async open(pool: pg.Pool): Promise<PostgresRunStore> {
-    await pool.query(`
-      CREATE TABLE IF NOT EXISTS synapse_workflow_runs (
-        id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at BIGINT NOT NULL, data JSONB NOT NULL);
-      CREATE INDEX IF NOT EXISTS synapse_workflow_runs_by_time ON synapse_workflow_runs (created_at, id);
-      ALTER TABLE synapse_workflow_runs
-        ADD COLUMN IF NOT EXISTS owner TEXT,
-        ADD COLUMN IF NOT EXISTS lease_until BIGINT NOT NULL DEFAULT 0,
-        ADD COLUMN IF NOT EXISTS requested TEXT;
-      CREATE INDEX IF NOT EXISTS synapse_workflow_runs_unfinished ON synapse_workflow_runs (lease_until)
-        WHERE status IN ('running', 'awaiting_approval');
-      CREATE TABLE IF NOT EXISTS synapse_workflow_definitions (
-        name TEXT PRIMARY KEY, created_at BIGINT NOT NULL, data JSONB NOT NULL);`);
+    const { rows } = await pool.query<{ whole: boolean }>(
+      `SELECT to_regclass('synapse_workflow_runs_unfinished') IS NOT NULL
+          AND to_regclass('synapse_workflow_definitions') IS NOT NULL
+          AND EXISTS (SELECT 1 FROM information_schema.columns
+                      WHERE table_schema = current_schema() AND table_name = 'synapse_workflow_runs'
+                        AND column_name = 'requested') AS whole`,
+    );
+    if (rows[0]?.whole === true) return new PostgresRunStore(pool);
+    for (const statement of SCHEMA) await pool.query(statement);
     return new PostgresRunStore(pool);
   }
 
