@@ -55,6 +55,8 @@ export interface FailoverResult {
   replicas: number;
   sent: number;
   failed: number;
+  /** Answered by the gateway's fallback (a 200 with a cached or rule answer), not by a replica. */
+  fallbacks: number;
   firstErrors: string[];
   p99AllMs: number;
   /** p99 of requests sent between the kill and the replica serving again (or the end). */
@@ -76,6 +78,8 @@ export interface ScaleResult {
     firstContent: LatencySummary;
     total: LatencySummary;
     failed: number;
+    /** Streams answered by the gateway's fallback (a 200 with a cached or rule answer). */
+    fallbacks: number;
     firstError?: string;
   }[];
   /** The sim pacing used for the concurrent streams. */

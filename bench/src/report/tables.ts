@@ -76,6 +76,7 @@ export function resultTables(r: BenchResults): Table[] {
     header: [
       "sent",
       "failed",
+      "by fallback",
       "p99 all ms",
       "p99 during ms",
       "out after ms",
@@ -87,6 +88,7 @@ export function resultTables(r: BenchResults): Table[] {
           [
             String(f.sent),
             `${f.failed}${f.firstErrors.length ? ` (${f.firstErrors.join("; ")})` : ""}`,
+            String(f.fallbacks ?? "–"),
             n(f.p99AllMs),
             n(f.p99DuringMs),
             n(f.ejectedAfterMs),
@@ -130,6 +132,7 @@ export function resultTables(r: BenchResults): Table[] {
       "first content p99 ms",
       "stream p99 ms",
       "failed",
+      "by fallback",
     ],
     rows: (s?.streams ?? []).map((x) => [
       String(x.concurrency),
@@ -138,6 +141,7 @@ export function resultTables(r: BenchResults): Table[] {
       n(x.firstContent.p99),
       n(x.total.p99),
       `${x.failed}${x.firstError ? ` (${x.firstError})` : ""}`,
+      String(x.fallbacks ?? "–"),
     ]),
   });
   tables.push({

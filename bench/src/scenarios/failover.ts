@@ -1,7 +1,7 @@
 /**
  * Scenario 5 — failover: a fixed 200 req/s (open loop) through the gateway to three sim
  * replicas; one is SIGKILLed mid-run and restarted once the gateway has taken it out. Counts
- * failed requests, the p99 while the replica is away, and — from the gateway's /health, polled
+ * failed requests and answers given by the fallback, the p99 while the replica is away, and — from the gateway's /health, polled
  * every 50 ms — how long until it is out (unhealthy or ejected) and how long after its restart
  * until it is healthy and back in rotation.
  */
@@ -10,6 +10,7 @@ import { chatTarget } from "../load/http-target.js";
 import { openLoop } from "../load/open-loop.js";
 import type { FailoverResult } from "../results.js";
 import { percentile, summarize } from "../stats.js";
+import { fallbacksSoFar } from "../system/gateway-fallbacks.js";
 import { type ServiceChild, startGateway, startService } from "../system/processes.js";
 
 interface ReplicaState {
@@ -50,6 +51,7 @@ export async function runFailover(
   try {
     ctx.log(`failover: warm-up, then ${rate} req/s for ${durationMs} ms over ${replicas} replicas`);
     await openLoop(target, { rate, durationMs: Math.min(1_000, ctx.sizes.warmupMs * 2) });
+    const fallbacksBefore = await fallbacksSoFar(gateway.url);
     const start = performance.now();
     const watcher = (async () => {
       while (!done) {
@@ -89,6 +91,7 @@ export async function runFailover(
     });
     done = true;
     await watcher;
+    const fallbacks = (await fallbacksSoFar(gateway.url)) - fallbacksBefore;
     const failed = records.filter((r) => !r.ok);
     const during = records.filter(
       (r) =>
@@ -100,6 +103,7 @@ export async function runFailover(
       replicas,
       sent: records.length,
       failed: failed.length,
+      fallbacks,
       firstErrors: [...new Set(failed.map((r) => r.error ?? `HTTP ${r.status}`))].slice(0, 3),
       p99AllMs: summarize(records.filter((r) => r.ok).map((r) => r.latencyMs)).p99,
       p99DuringMs: percentile(sorted, 99),

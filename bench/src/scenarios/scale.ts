@@ -10,6 +10,7 @@ import { chatTarget } from "../load/http-target.js";
 import { timedRequest } from "../load/timed-request.js";
 import type { ScaleResult } from "../results.js";
 import { summarize } from "../stats.js";
+import { fallbacksSoFar } from "../system/gateway-fallbacks.js";
 import { type GatewayChild, type ServiceChild, startGateway } from "../system/processes.js";
 import { measureThroughput } from "./http-measure.js";
 
@@ -58,6 +59,7 @@ export async function runScaleStreams(
       const pool = new Pool(gateway.url, { connections: concurrency, pipelining: 1 });
       let firstError: string | undefined;
       try {
+        const fallbacksBefore = await fallbacksSoFar(gateway.url);
         const start = performance.now();
         const { value } = await withRss(ctx, pids, () =>
           closedLoop(concurrency, ctx.sizes.streamsMs, async () => {
@@ -74,6 +76,7 @@ export async function runScaleStreams(
           firstContent: summarize(value.firstMs),
           total: summarize(value.latenciesMs),
           failed: value.failed,
+          fallbacks: (await fallbacksSoFar(gateway.url)) - fallbacksBefore,
           ...(firstError === undefined ? {} : { firstError }),
         });
       } finally {

@@ -15,9 +15,9 @@ interface Results {
   overhead: { rows: { name: string; rps: { median: number }; latency: { count: number } }[] };
   transports: { rows: { name: string; kind: string; rps: { median: number }; ofLimitPct?: number }[] };
   resilience: { rows: { resilience: string; rps: { median: number } }[] };
-  failover: { sent: number } | null;
+  failover: { sent: number; fallbacks: number } | null;
   memory: { idleMb: Record<string, number>; loadMb: Record<string, number> } | null;
-  scale: { replicas: { rps: number }[]; streams: { streamsPerSecond: number }[] } | null;
+  scale: { replicas: { rps: number }[]; streams: { streamsPerSecond: number; fallbacks: number }[] } | null;
   targets: { name: string; pass: boolean | null }[];
   pids: number[];
   notes: string[];
@@ -73,6 +73,9 @@ test("bench: the harness runs every scenario end to end and stops what it starte
     );
     // How soon the killed replica is out depends on timing; in smoke mode only the run is checked.
     assert.equal(r.failover?.sent, 300, "the failover run sent 200 req/s for 1.5 s");
+    // Answers from the fallback are counted from the gateway's /metrics, beside failed requests.
+    assert.equal(typeof r.failover?.fallbacks, "number");
+    assert.ok(r.scale?.streams.every((x) => Number.isInteger(x.fallbacks) && x.fallbacks >= 0));
     assert.ok(r.memory && r.memory.idleMb.gateway! > 0 && r.memory.loadMb.gateway! > 0);
     assert.ok(r.scale && r.scale.replicas[0]!.rps > 0 && r.scale.streams[0]!.streamsPerSecond > 0);
     assert.equal(r.targets.length, 6, "every target is judged");
