@@ -3,6 +3,7 @@
  * JSON-RPC/TCP and gRPC adapters both serve an AgentHandler, so the two transports cannot drift.
  */
 import type { AgentRequest, AgentResponse, ServiceDescription, StreamEvent } from "./contract.js";
+import type { SynapseError } from "./errors.js";
 
 export interface CallContext {
   /** Aborted when the caller cancels, the deadline passes, or the connection drops. */
@@ -11,6 +12,13 @@ export interface CallContext {
   deadline: number | undefined;
   /** Propagated metadata: request id, trace context. */
   metadata: Record<string, string>;
+  /**
+   * Aborts `signal` with `reason` (the error the caller is answered with). Given by whoever owns
+   * `signal` and aborts it at `deadline` — both transports do — so the service aborts the call
+   * (shutdown, a consumer gone) through it instead of joining a controller and a deadline timer
+   * of its own to `signal`: one of each per call. Undefined: the service joins its own.
+   */
+  abort?: (reason: SynapseError) => void;
 }
 
 export type HealthStatus = "SERVING" | "NOT_SERVING";

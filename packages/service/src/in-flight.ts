@@ -1,20 +1,25 @@
 /** The calls a service is running, so it can wait for them on shutdown or cancel them. */
-import type { Clock } from "@synapse/core";
+import type { Clock, SynapseError } from "@synapse/core";
+
+/** A running call as the service can stop it. */
+export interface Abortable {
+  abort(reason: SynapseError): void;
+}
 
 export class InFlight {
-  readonly #calls = new Set<AbortController>();
+  readonly #calls = new Set<Abortable>();
   #idle: (() => void)[] = [];
 
   get size(): number {
     return this.#calls.size;
   }
 
-  add(controller: AbortController): void {
-    this.#calls.add(controller);
+  add(call: Abortable): void {
+    this.#calls.add(call);
   }
 
-  delete(controller: AbortController): void {
-    if (!this.#calls.delete(controller) || this.#calls.size > 0) return;
+  delete(call: Abortable): void {
+    if (!this.#calls.delete(call) || this.#calls.size > 0) return;
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();
@@ -27,7 +32,7 @@ export class InFlight {
   }
 
   /** Aborts every running call with `reason`; returns how many there were. */
-  cancelAll(reason: unknown): number {
+  cancelAll(reason: SynapseError): number {
     const calls = [...this.#calls];
     for (const c of calls) c.abort(reason);
     return calls.length;
@@ -37,7 +42,7 @@ export class InFlight {
    * Waits up to `timeoutMs` for every call to end; then aborts the rest with `reason` and waits up
    * to `graceMs` more for them to wind up. Resolves with how many calls were aborted.
    */
-  async drain(timeoutMs: number, graceMs: number, clock: Clock, reason: unknown): Promise<number> {
+  async drain(timeoutMs: number, graceMs: number, clock: Clock, reason: SynapseError): Promise<number> {
     if (await settlesWithin(this.whenIdle(), timeoutMs, clock)) return 0;
     const cancelled = this.cancelAll(reason);
     await settlesWithin(this.whenIdle(), graceMs, clock);

@@ -45,6 +45,7 @@ test("agent.stream asks to flush its first chunk only", async () => {
     id: 1,
     signal: new AbortController().signal,
     setTimeout: () => 0,
+    abort: () => {},
     notify: (_method, _params, options) => {
       flushes.push(options?.flush === true);
       return undefined;

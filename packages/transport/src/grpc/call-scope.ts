@@ -46,7 +46,8 @@ export class CallScope {
       const value = call.metadata.get(key)[0];
       if (typeof value === "string") metadata[key] = value;
     }
-    this.ctx = { signal: this.controller.signal, deadline, metadata };
+    // The service aborts through this scope (no controller of its own): see CallContext.abort.
+    this.ctx = { signal: this.controller.signal, deadline, metadata, abort: (reason) => this.abort(reason) };
     call.once("cancelled", this.onCancelled);
     inFlight.add(this);
     if (deadline !== undefined) {

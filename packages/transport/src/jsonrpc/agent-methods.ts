@@ -35,7 +35,8 @@ function callContext(
   p: { timeoutMs: number | undefined; metadata: Record<string, string> },
 ): CallContext {
   const deadline = p.timeoutMs === undefined ? undefined : ctx.setTimeout(p.timeoutMs);
-  return { signal: ctx.signal, deadline, metadata: p.metadata };
+  // The connection owns the signal and the deadline's timer; the service aborts through it.
+  return { signal: ctx.signal, deadline, metadata: p.metadata, abort: (reason) => ctx.abort(reason) };
 }
 
 /**

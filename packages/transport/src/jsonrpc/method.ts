@@ -2,6 +2,7 @@
  * What a JSON-RPC method is to the server: a function of the params and a per-call context. The
  * agent methods are registrations like any other (see agent-methods.ts).
  */
+import type { SynapseError } from "@synapse/core";
 import type { JsonRpcId, JsonRpcParams } from "./protocol.js";
 
 export interface JsonRpcMethodContext {
@@ -17,6 +18,11 @@ export interface JsonRpcMethodContext {
    * DEADLINE_EXCEEDED. Returns the absolute deadline in epoch milliseconds.
    */
   setTimeout(timeoutMs: number): number;
+  /**
+   * Ends the call now with `reason`: the signal aborts and the client is answered with it at
+   * once (what the method returns later is ignored). A no-op once the call is answered.
+   */
+  abort(reason: SynapseError): void;
   /**
    * Sends a notification to this call's client. Returns undefined when it was written, or a
    * promise when the socket's buffer is full: await it before sending more (backpressure).

@@ -1,4 +1,5 @@
 /** One running method call on a server connection; it is the method's JsonRpcMethodContext. */
+import type { SynapseError } from "@synapse/core";
 import type { JsonRpcMethodContext } from "./method.js";
 import type { JsonRpcId, JsonRpcResponse } from "./protocol.js";
 import type { ServerConnection } from "./server-connection.js";
@@ -21,6 +22,10 @@ export class ServerCall implements JsonRpcMethodContext {
 
   setTimeout(timeoutMs: number): number {
     return this.connection.armDeadline(this, timeoutMs);
+  }
+
+  abort(reason: SynapseError): void {
+    this.connection.abort(this, reason);
   }
 
   notify(method: string, params: unknown, options?: { flush?: boolean }): Promise<void> | undefined {
