@@ -140,6 +140,50 @@ describe("createAgentProvider", () => {
     assert.deepEqual(usage, [["plan", answer.usage]]);
   });
 
+  test("a sim stream reports its usage once, at the done event; a consumer that stops early stops sim", async () => {
+    const usage = { inputTokens: 3, outputTokens: 2 };
+    let stopped = false;
+    const sim = {
+      name: "sim",
+      model: "sim-1",
+      async *stream(): AsyncGenerator<ProviderEvent> {
+        try {
+          yield { type: "text", text: "1. " };
+          yield { type: "text", text: "Do it\n" };
+          yield { type: "done", result: { steps: [] }, usage };
+        } finally {
+          stopped = true;
+        }
+      },
+    };
+    const seen: unknown[] = [];
+    const provider = new AgentProvider({
+      name: "sim",
+      model: "sim-1",
+      sim,
+      onSimUsage: (action, u) => seen.push([action, u]),
+    });
+    const call = {
+      agent: "claude",
+      action: "plan",
+      input: { task: "Build a CLI" },
+      signal: new AbortController().signal,
+    } as ProviderCall;
+    const events = await drain(provider.stream(call));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["text", "text", "done"],
+    );
+    assert.deepEqual(seen, [["plan", usage]]);
+    stopped = false;
+    for await (const event of provider.stream(call)) {
+      assert.equal(event.type, "text");
+      break;
+    }
+    assert.equal(stopped, true, "sim's generator was closed");
+    assert.equal(seen.length, 1, "no usage from a stream that never finished");
+  });
+
   test("codex on sim really runs a given command through the executor", async () => {
     const provider = createAgentProvider("codex", codexConfig(), { env: { PATH: process.env.PATH } });
     try {

@@ -130,6 +130,7 @@ export class AgentService implements AgentHandler {
   async *stream(request: AgentRequest, ctx: CallContext): AsyncGenerator<StreamEvent> {
     const scope = this.#open("stream", ctx, request);
     let log: ReturnType<StreamRegistry["open"]> | undefined;
+    let retained = false;
     try {
       scope.check();
       const valid = validateRequest(this.agent, request);
@@ -154,6 +155,7 @@ export class AgentService implements AgentHandler {
         const final = { type: "final", streamId, lastSeq: seq, hash: hashText(text), response } as const;
         log.finish(final);
         this.#registry.retain(log);
+        retained = true;
         // The call is over once the final event exists, whether or not the consumer asks for more.
         scope.close();
         yield final;
@@ -170,7 +172,7 @@ export class AgentService implements AgentHandler {
         scope.abort(new SynapseError("CANCELLED", "The stream's consumer went away."));
         log.fail(forFollowers(scope.fail(undefined), log.streamId, log.lastSeq));
       }
-      if (log) this.#registry.retain(log);
+      if (log && !retained) this.#registry.retain(log);
       scope.close();
     }
   }

@@ -76,6 +76,8 @@ export class StreamLog {
   }
 
   #wake(): void {
+    // Most streams have no follower: no copy of an empty set per chunk.
+    if (this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const wake of waiters) wake();
