@@ -87,14 +87,10 @@ export class AgentProvider implements Provider {
     return this.#closing;
   }
 
-  async *#role(role: ModelRole, call: ProviderCall): AsyncGenerator<ProviderEvent> {
-    if (call.continuation) {
-      throw new SynapseError(
-        "FAILED_PRECONDITION",
-        `A ${this.name} answer cannot be continued on another replica (a model does not repeat itself); resume the stream where it ran, or call again.`,
-      );
-    }
-    yield* role.stream(userPrompt(call.action, call.input as ActionInput[ActionName]), call.signal);
+  #role(role: ModelRole, call: ProviderCall): AsyncIterable<ProviderEvent> {
+    if (call.continuation) return refuseContinuation(this.name);
+    // The role's own generator, not one delegating to it: each level costs every chunk its promises.
+    return role.stream(userPrompt(call.action, call.input as ActionInput[ActionName]), call.signal);
   }
 
   #sim(sim: Provider, call: ProviderCall): AsyncIterable<ProviderEvent> {
@@ -127,6 +123,15 @@ function onDone(
       };
     },
   };
+}
+
+/** A stream that fails, when read, because a model's answer cannot be continued elsewhere. */
+// biome-ignore lint/correctness/useYield: it only throws, on the first read like any stream's error.
+async function* refuseContinuation(name: string): AsyncGenerator<ProviderEvent> {
+  throw new SynapseError(
+    "FAILED_PRECONDITION",
+    `A ${name} answer cannot be continued on another replica (a model does not repeat itself); resume the stream where it ran, or call again.`,
+  );
 }
 
 /** A stream gathered into one answer. */

@@ -131,9 +131,10 @@ export class CallScope {
 
   #log(record: CallRecord): void {
     const logger = this.host.logger;
-    if (!logger) return;
-    const fields = { ...record, ...(this.streamId ? { streamId: this.streamId } : {}) };
     const err = this.#error;
+    // Calls that succeed log at debug, which is off in production: build no fields for nothing.
+    if (!logger || (!err && !logger.isLevelEnabled("debug"))) return;
+    const fields = { ...record, ...(this.streamId ? { streamId: this.streamId } : {}) };
     if (!err) logger.debug(fields, "call done");
     else if (err.code === "INTERNAL" || err.code === "UNKNOWN" || err.code === "DATA_LOSS") {
       logger.error({ ...fields, err: err.cause ?? err }, `call failed: ${err.message}`);
