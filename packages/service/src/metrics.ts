@@ -5,8 +5,9 @@
  */
 import type { UsageRecord } from "@synapse/agents";
 import type { AgentName } from "@synapse/core";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CallRecord } from "./call-scope.js";
+import { SummedCounter } from "./summed-counter.js";
 
 const NON_COUNTER_TOTALS = [
   "nodejs_active_handles_total",
@@ -44,11 +45,11 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   // reserve for counters (`promtool check metrics` flags them); the same numbers stay available
   // without the suffix (nodejs_active_handles, …).
   for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
-  const calls = new Counter({
+  const calls = new SummedCounter({
     name: "synapse_service_calls_total",
     help: "Calls answered by this service, by kind (invoke, stream, resume), action and result code.",
     labelNames: ["kind", "action", "code"] as const,
-    registers: [registry],
+    registry,
   });
   const duration = new Histogram({
     name: "synapse_service_call_duration_seconds",
@@ -79,29 +80,31 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ["provider", "model"] as const,
     registers: [registry],
   }).set({ provider: options.provider, model: options.model }, 1);
-  const tokens = new Counter({
+  const tokens = new SummedCounter({
     name: "synapse_service_tokens_total",
     help: "Tokens of the model calls made, by provider and direction (input, output).",
     labelNames: ["provider", "direction"] as const,
-    registers: [registry],
+    registry,
   });
-  const cost = new Counter({
+  const cost = new SummedCounter({
     name: "synapse_service_cost_usd_total",
     help: "Cost of the model calls made, in US dollars, where the agent's prices are configured.",
     labelNames: ["provider"] as const,
-    registers: [registry],
+    registry,
   });
   return {
     registry,
     observeUsage(record) {
-      tokens.inc({ provider: record.provider, direction: "input" }, record.inputTokens);
-      tokens.inc({ provider: record.provider, direction: "output" }, record.outputTokens);
-      if (record.costUsd !== undefined) cost.inc({ provider: record.provider }, record.costUsd);
+      tokens.inc([record.provider, "input"], record.inputTokens);
+      tokens.inc([record.provider, "output"], record.outputTokens);
+      if (record.costUsd !== undefined) cost.inc([record.provider], record.costUsd);
     },
     observe(record) {
-      const labels = { kind: record.kind, action: record.action, code: record.code };
-      calls.inc(labels);
-      duration.observe(labels, record.durationMs / 1000);
+      calls.inc([record.kind, record.action, record.code]);
+      duration.observe(
+        { kind: record.kind, action: record.action, code: record.code },
+        record.durationMs / 1000,
+      );
     },
   };
 }
