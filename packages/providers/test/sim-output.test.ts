@@ -214,6 +214,14 @@ describe("sim output", () => {
     fc.assert(fc.property(fc.string(), (s) => tokenize(s).join("") === s));
   });
 
+  test("countTokens takes every UTF-16 unit for whitespace exactly when \\s does", () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [`a${ch}b`, `${ch}a`])
+        assert.equal(countTokens(s), tokenize(s).length, `U+${c.toString(16)}`);
+    }
+  });
+
   test("countTokens counts exactly the tokens tokenize makes", () => {
     assert.equal(countTokens("  a bb\n\nccc  d"), 5);
     assert.equal(countTokens(""), 0);

@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { createSeed, normalize } from "../src/sim/seed.js";
+
+/** The definition normalize must keep: JSON.stringify with a replacer sorting each object's keys. */
+function byReplacer(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
 
 /** A choice as the seed defines it: the first 4 bytes of SHA-256(SHA-256-hex(call) + salt), mod n. */
 function reference(value: unknown, salt: string, n: number): number {
@@ -10,6 +21,26 @@ function reference(value: unknown, salt: string, n: number): number {
 }
 
 describe("sim seed", () => {
+  test("normalize is JSON.stringify with sorted keys, for any JSON-like value", () => {
+    const anything = fc.anything({
+      withBoxedValues: true,
+      withDate: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+      withObjectString: true,
+    });
+    fc.assert(
+      fc.property(anything, (v) => normalize(v) === byReplacer(v)),
+      { numRuns: 2000 },
+    );
+    const call = {
+      agent: "claude",
+      action: "plan",
+      input: { task: "t", context: undefined, b: [1, undefined] },
+    };
+    assert.equal(normalize(call), '{"action":"plan","agent":"claude","input":{"b":[1,null],"task":"t"}}');
+  });
+
   // Answers must not change with the way the hash is computed (replicas of different builds,
   // streams continued elsewhere, and benchmark payloads compared across changes).
   test("every choice is the SHA-256 one, whatever the call, salt and range", () => {
