@@ -103,7 +103,8 @@ export class AgentProvider implements Provider {
 /**
  * `events` as they are, calling `onUsage` as the `done` event passes. A forwarding iterator rather
  * than an async generator: a generator level costs every token of a stream its own promises and
- * resumption, and sim streams (tens of tokens, no I/O) spent a sixth of their time in this one.
+ * resumption: a 78-chunk sim stream through the service core in process went from 123 to 99–108 µs
+ * of CPU without it.
  */
 function onDone(
   events: AsyncIterable<ProviderEvent>,
