@@ -85,8 +85,10 @@ export const MODES: Record<ModeName, Sizes> = {
   },
   smoke: {
     mode: "smoke",
-    warmupMs: 100,
-    throughputMs: 300,
+    // Long enough that a just-started gateway answers something under a loaded CI machine (at 100
+    // and 300 ms a run once completed no request at load 15).
+    warmupMs: 300,
+    throughputMs: 500,
     connections: 8,
     latencyRate: 100,
     latencyMs: 300,
