@@ -24,7 +24,8 @@ before(async () => {
       SYNAPSE_STATE: "shared",
       SYNAPSE_REDIS_URL: redisServer.url,
       // Streams slow enough to resume one elsewhere while it is still being produced.
-      SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "300",
+      // 100 tokens/s: a plan takes seconds, so a loaded CI machine cannot finish it before B attaches.
+      SYNAPSE_CLAUDE_SIM_TOKENS_PER_SECOND: "100",
     },
   });
 });
