@@ -77,4 +77,21 @@ describe("gateway security", () => {
     const closed = await fetch(`${cluster.url}/health/live`, { headers: { origin: "https://app.example" } });
     assert.equal(closed.headers.get("access-control-allow-origin"), null, "closed by default");
   });
+
+  test("a preflight is answered when CORS is open, and is an unknown route when it is closed", async () => {
+    const preflight = { origin: "https://app.example", "access-control-request-method": "POST" };
+    // (On /health: with API keys configured, a preflight to /api is refused before CORS sees it.)
+    const open = await fetch(`${url}/health/live`, { method: "OPTIONS", headers: preflight });
+    assert.equal(open.status, 204);
+    assert.equal(open.headers.get("access-control-allow-origin"), "https://app.example");
+    const closed = await fetch(`${cluster.url}/api/v1/claude/plan`, {
+      method: "OPTIONS",
+      headers: preflight,
+    });
+    assert.equal(closed.status, 404);
+    assert.equal(closed.headers.get("access-control-allow-origin"), null);
+    const body = (await closed.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "NOT_FOUND");
+    assert.match(body.error.message, /No route OPTIONS \/api\/v1\/claude\/plan/);
+  });
 });

@@ -6,9 +6,13 @@ import type { GatewayContext } from "../context.js";
 /** Not encapsulated: its onResponse hook must see every route of the app. */
 export const metricsPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext) => {
   const { metrics } = ctx;
-  app.addHook("onResponse", async (request, reply) => {
+  // A callback hook: an async one costs two promises on every request.
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
-    if (route === "/metrics") return;
+    if (route === "/metrics") {
+      done();
+      return;
+    }
     const labels = {
       route,
       agent: request.labels?.agent ?? "",
@@ -21,6 +25,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext
     if (request.upstreamMs !== undefined) {
       metrics.overhead.observe({ route }, Math.max(0, seconds - request.upstreamMs / 1000));
     }
+    done();
   });
 
   app.get(

@@ -4,7 +4,6 @@
  * /v1/chat/completions runs the action the model name picks (an agent alone means its first
  * action), streaming (`chat.completion.chunk` events, then `data: [DONE]`) or not.
  */
-import { randomUUID } from "node:crypto";
 import {
   ACTIONS_BY_AGENT,
   type ActionName,
@@ -12,6 +11,7 @@ import {
   type AgentName,
   type AgentResponse,
   assertAgentAction,
+  randomHex,
   SynapseError,
 } from "@synapse/core";
 import type { FastifyInstance } from "fastify";
@@ -121,7 +121,7 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
       const { agent, action } = pickModel(request.body.model);
       request.labels = { agent, action };
       const input = inputFromMessages(action, request.body.messages);
-      const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
+      const id = `chatcmpl-${randomHex(16)}`;
       const created = Math.floor(Date.now() / 1000);
       const model = request.body.model;
       const deadline = Date.now() + ctx.config.gateway.timeoutMs;
