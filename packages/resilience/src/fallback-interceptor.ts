@@ -123,7 +123,9 @@ async function cachedAnswer(cache: ResponseCacheStore, request: CacheableRequest
 /** Stores a good answer without making the caller wait for (or fail with) a networked cache. */
 function remember(cache: ResponseCacheStore, request: CacheableRequest, response: AgentResponse): void {
   try {
-    void Promise.resolve(cache.set(request, response)).catch(() => {});
+    // The embedded LRU answers synchronously: no promise for it on every call.
+    const stored = cache.set(request, response);
+    if (stored !== undefined) stored.catch(() => {});
   } catch {
     // A cache that cannot store is only a missed fallback later, never this call's failure.
   }

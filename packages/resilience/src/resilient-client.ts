@@ -152,14 +152,16 @@ export class ResilientClient {
     return { request, signal: opts.signal ?? NEVER, deadline, metadata: opts.metadata ?? {} };
   }
 
-  /** The innermost Next: hands each attempt to its endpoint's transport. */
-  readonly #route: Next = async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+  /** The innermost Next: hands each attempt to its endpoint's transport (no async frame of its own). */
+  readonly #route: Next = <C extends Call>(call: C): Promise<CallOutput<C>> => {
     const endpoint = call.endpoint ?? this.#endpoints[call.request.agent]?.[0];
     if (endpoint === undefined) {
       // A configuration mistake, not an outage: FAILED_PRECONDITION is neither retried nor answered by a fallback.
-      throw new SynapseError(
-        "FAILED_PRECONDITION",
-        `No endpoint is configured for agent "${call.request.agent}"; list its replicas in the client's endpoints.`,
+      return Promise.reject(
+        new SynapseError(
+          "FAILED_PRECONDITION",
+          `No endpoint is configured for agent "${call.request.agent}"; list its replicas in the client's endpoints.`,
+        ),
       );
     }
     let transport = this.#transports.get(endpoint);

@@ -51,24 +51,32 @@ export interface RetryDeps {
   events: ResilienceEvents;
 }
 
+/** The exclusions of a call that has avoided nothing yet. */
+const NONE: ReadonlySet<string> = new Set();
+
 export function retryInterceptor(deps: RetryDeps): Interceptor {
   const { options, throttle, clock, events } = deps;
   const retryable = new Set<Code>(options.retryableCodes);
+  // Fast-failed by an open breaker, or never sent (no connection): neither says the service
+  // is overloaded, so neither spends throttle tokens (gRFC A6's transparent retry).
+  const countable = (err: unknown, code: Code) =>
+    retryable.has(code) && !isCircuitOpen(err) && !wasNotSent(err);
+  const newBackoff = () => new RetryBackoff(options, deps.random);
 
   return (next: Next): Next =>
     async <C extends Call>(call: C): Promise<CallOutput<C>> => {
       const bucket = (endpoint: string | undefined) => endpoint ?? call.request.agent;
       const facts = { agent: call.request.agent, action: call.request.action, stream: call.stream };
-      const exclude = new Set<string>(call.avoidEndpoints ?? []);
-      const backoff = new RetryBackoff(options, deps.random);
-      // Fast-failed by an open breaker, or never sent (no connection): neither says the service
-      // is overloaded, so neither spends throttle tokens (gRFC A6's transparent retry).
-      const countable = (err: unknown, code: Code) =>
-        retryable.has(code) && !isCircuitOpen(err) && !wasNotSent(err);
+      // What only a failed attempt needs is made when one fails: most calls succeed at once.
+      let exclude: Set<string> | undefined =
+        call.avoidEndpoints === undefined || call.avoidEndpoints.length === 0
+          ? undefined
+          : new Set(call.avoidEndpoints);
+      let backoff: RetryBackoff | undefined;
 
       let lastError: SynapseError | undefined;
       for (let attempt = 1; ; attempt++) {
-        const endpoint = deps.pickEndpoint?.(call, exclude) ?? call.endpoint;
+        const endpoint = deps.pickEndpoint?.(call, exclude ?? NONE) ?? call.endpoint;
         if (lastError !== undefined && throttle !== undefined && !wasNotSent(lastError)) {
           if (!throttle.allowsRetry(bucket(endpoint))) {
             events.emit("giveup", {
@@ -105,7 +113,10 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
           const error = SynapseError.from(err);
           if (call.signal.aborted) throw error;
           if (countable(err, error.code)) throttle?.onFailure(bucket(endpoint));
-          if (endpoint !== undefined) exclude.add(endpoint);
+          if (endpoint !== undefined) {
+            exclude ??= new Set();
+            exclude.add(endpoint);
+          }
 
           const giveUp = (reason: GiveUpReason): SynapseError => {
             events.emit("giveup", { ...facts, attempts: attempt, code: error.code, reason, at: clock.now() });
@@ -119,8 +130,9 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
           let delayMs: number;
           if (pushback !== undefined) {
             delayMs = pushback;
-            backoff.restart();
+            backoff?.restart();
           } else {
+            backoff ??= newBackoff();
             delayMs = isCircuitOpen(err) || wasNotSent(err) ? 0 : backoff.next();
           }
           if (call.deadline !== undefined && clock.now() + delayMs >= call.deadline) throw giveUp("deadline");

@@ -48,14 +48,17 @@ export class StreamCheckpointer {
     this.#deps = deps;
     this.interceptor =
       (next: Next): Next =>
-      async <C extends Call>(call: C): Promise<CallOutput<C>> => {
-        if (!call.stream) return next(call);
-        if (call.resume !== undefined) {
-          const events = await this.resume(call.resume.streamId, call.resume.afterSeq, call.signal);
-          return { stream: true, events } as CallOutput<C>;
-        }
-        return (await this.#start(next, call)) as CallOutput<C>;
-      };
+      <C extends Call>(call: C): Promise<CallOutput<C>> =>
+        // Unary calls pass straight through: not even an async frame of their own.
+        call.stream ? (this.#stream(next, call) as Promise<CallOutput<C>>) : next(call);
+  }
+
+  async #stream(next: Next, call: StreamCall): Promise<CallOutput<StreamCall>> {
+    if (call.resume !== undefined) {
+      const events = await this.resume(call.resume.streamId, call.resume.afterSeq, call.signal);
+      return { stream: true, events };
+    }
+    return this.#start(next, call);
   }
 
   /** The chunks of `streamId` after `afterSeq`, then its live tail. NOT_FOUND when unknown or expired. */

@@ -46,6 +46,34 @@ describe("connection pool", () => {
     await pool.close();
   });
 
+  test("tryAcquire leases an open connection with room at once, and leaves every wait to acquire", async () => {
+    const c = connector();
+    const pool = new ConnectionPool(
+      "claude#0",
+      c,
+      { min: 0, max: 1, maxConcurrentPerConnection: 2 },
+      new FakeClock(),
+    );
+    assert.equal(pool.tryAcquire(), undefined, "no connection yet: opening one is acquire's job");
+    assert.equal(c.opened.length, 0);
+    const first = await pool.acquire();
+    const second = pool.tryAcquire();
+    assert.equal(second?.connection, first.connection);
+    assert.equal(pool.stats().activeCalls, 2);
+    assert.equal(pool.tryAcquire(), undefined, "full: waiting is acquire's job");
+    second?.release();
+    second?.release();
+    assert.equal(pool.stats().activeCalls, 1, "a second release gives nothing back");
+    first.release();
+    assert.deepEqual(
+      { idle: pool.stats().idle, busy: pool.stats().busy },
+      { idle: 1, busy: 0 },
+      "idle again once every lease is back",
+    );
+    await pool.close();
+    assert.equal(pool.tryAcquire(), undefined, "closed");
+  });
+
   test("a full pool queues callers and fails them RESOURCE_EXHAUSTED after the acquire timeout", async () => {
     const clock = new FakeClock();
     const pool = new ConnectionPool(

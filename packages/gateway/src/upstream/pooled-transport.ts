@@ -5,7 +5,7 @@
  */
 import type { Call, CallOutput, Next } from "@synapse/core";
 import { watchStream } from "@synapse/resilience";
-import type { ConnectionPool } from "@synapse/transport";
+import type { ConnectionPool, Lease } from "@synapse/transport";
 
 export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connection: C) => Next): Next {
   const transports = new WeakMap<object, Next>();
@@ -18,8 +18,7 @@ export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connec
     }
     return next;
   };
-  const next = async (call: Call): Promise<CallOutput> => {
-    const lease = await pool.acquire();
+  const run = async (lease: Lease<C>, call: Call): Promise<CallOutput> => {
     let output: CallOutput;
     try {
       output = await nextFor(lease.connection)(call);
@@ -33,6 +32,11 @@ export function pooledTransport<C>(pool: ConnectionPool<C>, transportOf: (connec
     }
     // Given back however the stream ends, even when its consumer leaves before the first event.
     return { ...output, events: watchStream(output.events, { onEnd: () => lease.release() }) };
+  };
+  // An open connection with room is leased at once; only waiting for one goes through acquire.
+  const next = (call: Call): Promise<CallOutput> => {
+    const lease = pool.tryAcquire();
+    return lease === undefined ? pool.acquire().then((l) => run(l, call)) : run(lease, call);
   };
   return next as Next;
 }

@@ -117,6 +117,20 @@ export class ConnectionPool<C> {
     });
   }
 
+  /**
+   * A share of an open connection with room, at once, or undefined when getting one means
+   * waiting (connecting, opening one, a full pool, a closed pool: `acquire` handles those).
+   * The common case without the two promises `acquire` costs.
+   */
+  tryAcquire(): Lease<C> | undefined {
+    if (this.closed) return undefined;
+    const slot = this.pickSlot();
+    if (slot === undefined || slot.connection === undefined) return undefined;
+    slot.active += 1;
+    if (slot.state === "idle") slot.state = "busy";
+    return this.leaseOf(slot, slot.connection);
+  }
+
   stats(): PoolStats {
     const stats: PoolStats = {
       connecting: 0,
@@ -202,6 +216,10 @@ export class ConnectionPool<C> {
       slot.active -= 1;
       throw err;
     }
+    return this.leaseOf(slot, connection);
+  }
+
+  private leaseOf(slot: Slot<C>, connection: C): Lease<C> {
     let released = false;
     return {
       connection,
