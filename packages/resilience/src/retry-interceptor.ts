@@ -90,7 +90,17 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
           }
         }
         const attemptCall: C = endpoint === undefined ? call : { ...call, endpoint };
-        events.emit("attempt", { ...facts, attempt, endpoint, at: clock.now() });
+        if (events.listenerCount("attempt") > 0) {
+          const at = clock.now();
+          events.emit("attempt", {
+            agent: facts.agent,
+            action: facts.action,
+            stream: facts.stream,
+            attempt,
+            endpoint,
+            at,
+          });
+        }
         try {
           if (!attemptCall.stream) {
             const output = await next(attemptCall);

@@ -77,6 +77,23 @@ describe("ResilientClient", () => {
     assert.deepEqual(s.log, ["attempt:a", "retry:a", "attempt:b", "call"]);
   });
 
+  test("calls are reported to a \"call\" listener from when it is added, and to none after it is removed", async () => {
+    const clock = new DrivenClock();
+    const s = setup(clock);
+    s.client.events.removeAllListeners("call");
+    await clock.run(s.client.invoke("claude", "plan", task));
+    const calls: ResilienceEventMap["call"][0][] = [];
+    const listener = (e: ResilienceEventMap["call"][0]) => calls.push(e);
+    s.client.events.on("call", listener);
+    await clock.run(s.client.invoke("claude", "plan", task));
+    s.client.events.off("call", listener);
+    await clock.run(s.client.invoke("claude", "plan", task));
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.outcome, "ok");
+    assert.equal(calls[0]?.agent, "claude");
+    assert.deepEqual(s.calls, ["a", "b", "a"], "every call went through");
+  });
+
   test("when every attempt fails the fallback answers (after the retries), marked and reported", async () => {
     const clock = new DrivenClock();
     const s = setup(clock, { options: { breaker: { consecutiveFailures: 100 } } });
