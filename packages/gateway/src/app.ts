@@ -9,6 +9,7 @@ import type { GatewayContext } from "./context.js";
 import { errorsPlugin } from "./plugins/errors.js";
 import { securityPlugin } from "./plugins/security.js";
 import { tracingPlugin } from "./plugins/tracing.js";
+import { requestLoggerFactory } from "./request-logger.js";
 import { agentRoutes } from "./routes/agents.js";
 import { docsRoutes, openApiPlugin } from "./routes/docs.js";
 import { healthRoutes } from "./routes/health.js";
@@ -21,6 +22,7 @@ export async function buildGateway(ctx: GatewayContext): Promise<FastifyInstance
     loggerInstance: ctx.logger as FastifyBaseLogger,
     // One access line per request would double the log volume; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: ctx.config.gateway.bodyLimitBytes,
     requestIdHeader: "x-request-id",
     genReqId: () => newRequestId(),
