@@ -14,6 +14,7 @@ import {
 } from "@synapse/core";
 import { closeQuietly } from "@synapse/resilience";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { clientGoneSignal } from "../client-gone.js";
 import type { GatewayContext } from "../context.js";
 import {
   actionBodySchema,
@@ -141,16 +142,14 @@ async function runAction(
     return reply;
   }
 
-  const abort = abortOnClose(reply);
+  const signal = clientGoneSignal(request);
   const started = performance.now();
-  const call = () =>
-    ctx.upstream.invoke(agentRequest, { signal: abort.signal, deadline, requestId: request.id });
+  const call = () => ctx.upstream.invoke(agentRequest, { signal, deadline, requestId: request.id });
   try {
     const response = idempotencyKey ? await ctx.idempotency.unary(idempotencyKey, call) : await call();
     return { ...response, requestId: request.id };
   } finally {
     request.upstreamMs = performance.now() - started;
-    abort.dispose();
   }
 }
 

@@ -15,6 +15,7 @@ import {
   SynapseError,
 } from "@synapse/core";
 import type { FastifyInstance } from "fastify";
+import { clientGoneSignal } from "../client-gone.js";
 import type { GatewayContext } from "../context.js";
 import { flushNow } from "../sse.js";
 import { ChatChunkFrames } from "./chat-chunk-frames.js";
@@ -128,14 +129,9 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
       const agentRequest = { agent, action, input, requestId: request.id };
 
       if (request.body.stream !== true) {
-        const controller = new AbortController();
-        reply.raw.once("close", () => {
-          if (!reply.raw.writableFinished)
-            controller.abort(new SynapseError("CANCELLED", "The client went away."));
-        });
         const started = performance.now();
         const response = await ctx.upstream.invoke(agentRequest, {
-          signal: controller.signal,
+          signal: clientGoneSignal(request),
           deadline,
           requestId: request.id,
         });
