@@ -51,6 +51,12 @@ export interface RetryDeps {
   events: ResilienceEvents;
 }
 
+/** An attempt that failed before the retry loop took the call over. */
+interface FailedAttempt {
+  endpoint: string | undefined;
+  err: unknown;
+}
+
 /** The exclusions of a call that has avoided nothing yet. */
 const NONE: ReadonlySet<string> = new Set();
 
@@ -63,8 +69,15 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
     retryable.has(code) && !isCircuitOpen(err) && !wasNotSent(err);
   const newBackoff = () => new RetryBackoff(options, deps.random);
 
-  return (next: Next): Next =>
-    async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+  const emitAttempt = (call: Call, attempt: number, endpoint: string | undefined) => {
+    if (events.listenerCount("attempt") === 0) return;
+    const { agent, action } = call.request;
+    events.emit("attempt", { agent, action, stream: call.stream, attempt, endpoint, at: clock.now() });
+  };
+
+  return (next: Next): Next => {
+    /** The attempts of `call`, starting after `failed` (its first attempt) when given. */
+    const attempts = async <C extends Call>(call: C, failed?: FailedAttempt): Promise<CallOutput<C>> => {
       const bucket = (endpoint: string | undefined) => endpoint ?? call.request.agent;
       const facts = { agent: call.request.agent, action: call.request.action, stream: call.stream };
       // What only a failed attempt needs is made when one fails: most calls succeed at once.
@@ -75,96 +88,126 @@ export function retryInterceptor(deps: RetryDeps): Interceptor {
       let backoff: RetryBackoff | undefined;
 
       let lastError: SynapseError | undefined;
+      let pending = failed;
       for (let attempt = 1; ; attempt++) {
-        const endpoint = deps.pickEndpoint?.(call, exclude ?? NONE) ?? call.endpoint;
-        if (lastError !== undefined && throttle !== undefined && !wasNotSent(lastError)) {
-          if (!throttle.allowsRetry(bucket(endpoint))) {
-            events.emit("giveup", {
-              ...facts,
-              attempts: attempt - 1,
-              code: lastError.code,
-              reason: "throttled",
-              at: clock.now(),
-            });
-            throw lastError;
-          }
-        }
-        const attemptCall: C = endpoint === undefined ? call : { ...call, endpoint };
-        if (events.listenerCount("attempt") > 0) {
-          const at = clock.now();
-          events.emit("attempt", {
-            agent: facts.agent,
-            action: facts.action,
-            stream: facts.stream,
-            attempt,
-            endpoint,
-            at,
-          });
-        }
-        try {
-          if (!attemptCall.stream) {
-            const output = await next(attemptCall);
-            throttle?.onSuccess(bucket(endpoint));
-            return { ...output, endpoint } as CallOutput<C>;
-          }
-          const output = (await next(attemptCall)) as CallOutput<typeof attemptCall & { stream: true }>;
-          const peeked = await peek(output.events);
-          // Committed: from here on a failure goes up, never into another attempt.
-          const watched = watchStream(peeked.events, {
-            onEnd: (end) => {
-              if (end.kind === "done") throttle?.onSuccess(bucket(endpoint));
-              else if (end.kind === "error" && countable(end.error, SynapseError.from(end.error).code)) {
-                throttle?.onFailure(bucket(endpoint));
-              }
-            },
-          });
-          return { stream: true, events: watched, endpoint } as CallOutput<C>;
-        } catch (err) {
-          const error = SynapseError.from(err);
-          if (call.signal.aborted) throw error;
-          if (countable(err, error.code)) throttle?.onFailure(bucket(endpoint));
-          if (endpoint !== undefined) {
-            exclude ??= new Set();
-            exclude.add(endpoint);
-          }
-
-          const giveUp = (reason: GiveUpReason): SynapseError => {
-            events.emit("giveup", { ...facts, attempts: attempt, code: error.code, reason, at: clock.now() });
-            return error;
-          };
-          if (!retryable.has(error.code)) throw giveUp("not_retryable");
-          if (attempt >= options.maxAttempts) throw giveUp("max_attempts");
-          const pushback = error.retryAfterMs;
-          if (pushback !== undefined && pushback < 0) throw giveUp("pushback");
-
-          let delayMs: number;
-          if (pushback !== undefined) {
-            delayMs = pushback;
-            backoff?.restart();
-          } else {
-            backoff ??= newBackoff();
-            delayMs = isCircuitOpen(err) || wasNotSent(err) ? 0 : backoff.next();
-          }
-          if (call.deadline !== undefined && clock.now() + delayMs >= call.deadline) throw giveUp("deadline");
-          lastError = error;
-
-          events.emit("retry", {
-            ...facts,
-            attempt,
-            endpoint,
-            code: error.code,
-            delayMs,
-            pushback: pushback !== undefined,
-            at: clock.now(),
-          });
-          if (delayMs > 0) {
-            try {
-              await sleep(delayMs, call.signal, clock);
-            } catch (reason) {
-              throw SynapseError.from(reason, "CANCELLED");
+        let endpoint: string | undefined;
+        let err: unknown;
+        if (pending !== undefined) {
+          ({ endpoint, err } = pending);
+          pending = undefined;
+        } else {
+          endpoint = deps.pickEndpoint?.(call, exclude ?? NONE) ?? call.endpoint;
+          if (lastError !== undefined && throttle !== undefined && !wasNotSent(lastError)) {
+            if (!throttle.allowsRetry(bucket(endpoint))) {
+              events.emit("giveup", {
+                ...facts,
+                attempts: attempt - 1,
+                code: lastError.code,
+                reason: "throttled",
+                at: clock.now(),
+              });
+              throw lastError;
             }
+          }
+          const attemptCall: C = endpoint === undefined ? call : { ...call, endpoint };
+          emitAttempt(call, attempt, endpoint);
+          try {
+            if (!attemptCall.stream) {
+              const output = await next(attemptCall);
+              throttle?.onSuccess(bucket(endpoint));
+              return { ...output, endpoint } as CallOutput<C>;
+            }
+            const output = (await next(attemptCall)) as CallOutput<typeof attemptCall & { stream: true }>;
+            const peeked = await peek(output.events);
+            // Committed: from here on a failure goes up, never into another attempt.
+            const attempted = endpoint;
+            const watched = watchStream(peeked.events, {
+              onEnd: (end) => {
+                if (end.kind === "done") throttle?.onSuccess(bucket(attempted));
+                else if (end.kind === "error" && countable(end.error, SynapseError.from(end.error).code)) {
+                  throttle?.onFailure(bucket(attempted));
+                }
+              },
+            });
+            return { stream: true, events: watched, endpoint } as CallOutput<C>;
+          } catch (caught) {
+            err = caught;
+          }
+        }
+
+        const error = SynapseError.from(err);
+        if (call.signal.aborted) throw error;
+        if (countable(err, error.code)) throttle?.onFailure(bucket(endpoint));
+        if (endpoint !== undefined) {
+          exclude ??= new Set();
+          exclude.add(endpoint);
+        }
+
+        const giveUp = (reason: GiveUpReason): SynapseError => {
+          events.emit("giveup", { ...facts, attempts: attempt, code: error.code, reason, at: clock.now() });
+          return error;
+        };
+        if (!retryable.has(error.code)) throw giveUp("not_retryable");
+        if (attempt >= options.maxAttempts) throw giveUp("max_attempts");
+        const pushback = error.retryAfterMs;
+        if (pushback !== undefined && pushback < 0) throw giveUp("pushback");
+
+        let delayMs: number;
+        if (pushback !== undefined) {
+          delayMs = pushback;
+          backoff?.restart();
+        } else {
+          backoff ??= newBackoff();
+          delayMs = isCircuitOpen(err) || wasNotSent(err) ? 0 : backoff.next();
+        }
+        if (call.deadline !== undefined && clock.now() + delayMs >= call.deadline) throw giveUp("deadline");
+        lastError = error;
+
+        events.emit("retry", {
+          ...facts,
+          attempt,
+          endpoint,
+          code: error.code,
+          delayMs,
+          pushback: pushback !== undefined,
+          at: clock.now(),
+        });
+        if (delayMs > 0) {
+          try {
+            await sleep(delayMs, call.signal, clock);
+          } catch (reason) {
+            throw SynapseError.from(reason, "CANCELLED");
           }
         }
       }
     };
+
+    return <C extends Call>(call: C): Promise<CallOutput<C>> => {
+      if (call.stream || (call.avoidEndpoints !== undefined && call.avoidEndpoints.length > 0)) {
+        return attempts(call);
+      }
+      // A unary call's first attempt runs outside the retry loop's async frame (~3 KB a call with
+      // its closures): most calls need no second one, and a failure joins the loop as attempt 1.
+      let endpoint: string | undefined;
+      let sent: Promise<CallOutput<C>>;
+      try {
+        endpoint = deps.pickEndpoint?.(call, NONE) ?? call.endpoint;
+        emitAttempt(call, 1, endpoint);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      try {
+        sent = next(endpoint === undefined ? call : { ...call, endpoint });
+      } catch (err) {
+        return attempts(call, { endpoint, err });
+      }
+      return sent.then(
+        (output) => {
+          throttle?.onSuccess(endpoint ?? call.request.agent);
+          return { ...output, endpoint };
+        },
+        (err: unknown) => attempts(call, { endpoint, err }),
+      );
+    };
+  };
 }
