@@ -27,25 +27,31 @@ export function trackCalls(
   clock: Clock = systemClock,
 ): Interceptor {
   return (next) =>
-    async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+    <C extends Call>(call: C): Promise<CallOutput<C>> => {
       const id = call.endpoint;
       const balancer = id === undefined ? undefined : balancerFor(call.request.agent);
       if (id === undefined || balancer === undefined) return next(call);
       const started = clock.now();
       balancer.onStart(id);
-      let output: CallOutput<C>;
-      try {
-        output = await next(call);
-      } catch (err) {
+      const failed = (err: unknown): never => {
         balancer.onFinish(id, failure(err, clock.now() - started));
         throw err;
+      };
+      let sent: Promise<CallOutput<C>>;
+      try {
+        sent = next(call);
+      } catch (err) {
+        return Promise.reject(err).catch(failed);
       }
-      if (!output.stream) {
-        balancer.onFinish(id, { latencyMs: clock.now() - started, ok: true });
-        return output;
-      }
-      const events = track(output.events, (outcome) => balancer.onFinish(id, outcome), started, clock);
-      return { ...output, events } as CallOutput<C>;
+      // A `then`, not an async frame: this runs on every attempt.
+      return sent.then((output) => {
+        if (!output.stream) {
+          balancer.onFinish(id, { latencyMs: clock.now() - started, ok: true });
+          return output;
+        }
+        const events = track(output.events, (outcome) => balancer.onFinish(id, outcome), started, clock);
+        return { ...output, events } as CallOutput<C>;
+      }, failed);
     };
 }
 

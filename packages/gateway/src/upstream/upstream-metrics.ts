@@ -72,7 +72,7 @@ export function attemptMetrics(metrics: GatewayMetrics): Interceptor {
     metrics.tokens.inc({ ...labels, direction: "output" }, response.usage.outputTokens);
   };
   return (next) =>
-    async <C extends Call>(call: C): Promise<CallOutput<C>> => {
+    <C extends Call>(call: C): Promise<CallOutput<C>> => {
       const agent = call.request.agent;
       const replica = call.endpoint ?? "";
       const started = performance.now();
@@ -80,20 +80,26 @@ export function attemptMetrics(metrics: GatewayMetrics): Interceptor {
         metrics.upstreamAttempts.inc({ agent, replica, outcome });
         metrics.upstreamDuration.observe({ agent, replica }, (performance.now() - started) / 1000);
       };
-      let output: CallOutput<C>;
-      try {
-        output = await next(call);
-      } catch (err) {
+      const failed = (err: unknown): never => {
         done(SynapseError.from(err).code);
         throw err;
+      };
+      let sent: Promise<CallOutput<C>>;
+      try {
+        sent = next(call);
+      } catch (err) {
+        return Promise.reject(err).catch(failed);
       }
-      if (!output.stream) {
-        done("OK");
-        countTokens(output.response);
-        return output;
-      }
-      const events = observeStream(output.events, done, countTokens);
-      return { ...output, events } as CallOutput<C>;
+      // A `then`, not an async frame: this runs on every attempt.
+      return sent.then((output) => {
+        if (!output.stream) {
+          done("OK");
+          countTokens(output.response);
+          return output;
+        }
+        const events = observeStream(output.events, done, countTokens);
+        return { ...output, events } as CallOutput<C>;
+      }, failed);
     };
 }
 
