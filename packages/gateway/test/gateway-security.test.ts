@@ -80,10 +80,16 @@ describe("gateway security", () => {
 
   test("a preflight is answered when CORS is open, and is an unknown route when it is closed", async () => {
     const preflight = { origin: "https://app.example", "access-control-request-method": "POST" };
-    // (On /health: with API keys configured, a preflight to /api is refused before CORS sees it.)
-    const open = await fetch(`${url}/health/live`, { method: "OPTIONS", headers: preflight });
-    assert.equal(open.status, 204);
-    assert.equal(open.headers.get("access-control-allow-origin"), "https://app.example");
+    // Browsers send no credentials on a preflight, so API keys (configured here) must not refuse it.
+    for (const path of ["/health/live", "/api/v1/claude/plan", "/v1/chat/completions"]) {
+      const open = await fetch(`${url}${path}`, { method: "OPTIONS", headers: preflight });
+      assert.equal(open.status, 204, path);
+      assert.equal(open.headers.get("access-control-allow-origin"), "https://app.example", path);
+    }
+    // The request that follows still needs its key; an OPTIONS that is no preflight does too.
+    assert.equal((await plan({ origin: "https://app.example" })).status, 401);
+    const notPreflight = await fetch(`${url}/api/v1/claude/plan`, { method: "OPTIONS" });
+    assert.equal(notPreflight.status, 401);
     const closed = await fetch(`${cluster.url}/api/v1/claude/plan`, {
       method: "OPTIONS",
       headers: preflight,

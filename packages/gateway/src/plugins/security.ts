@@ -24,6 +24,7 @@ function isOpen(url: string): boolean {
 export const securityPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext) => {
   const { apiKeys, rateLimitPerMinute, corsOrigins } = ctx.config.gateway;
   const hashes = apiKeys.map(sha256);
+  const corsOpen = corsOrigins.length > 0;
 
   // A callback hook, not an async one: it runs on every request, and an async hook costs two
   // promises and their microtask turns each time.
@@ -34,7 +35,7 @@ export const securityPlugin = fp(async (app: FastifyInstance, ctx: GatewayContex
       return;
     }
     let error: SynapseError | undefined;
-    if (!isOpen(request.url)) error = authenticate(request, hashes);
+    if (!isOpen(request.url) && !(corsOpen && isPreflight(request))) error = authenticate(request, hashes);
     done(error);
   });
 
@@ -71,6 +72,15 @@ export const securityPlugin = fp(async (app: FastifyInstance, ctx: GatewayContex
     });
   }
 });
+
+/**
+ * A CORS preflight: browsers send it without credentials (Fetch standard), so it cannot carry the
+ * key; it only asks which methods and headers are allowed, and answers nothing else. The actual
+ * request that follows must still present the key.
+ */
+function isPreflight(request: FastifyRequest): boolean {
+  return request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined;
+}
 
 /** Checks the request's Bearer key; sets its principal, or returns why it is refused. */
 function authenticate(request: FastifyRequest, hashes: Buffer[]): SynapseError | undefined {
