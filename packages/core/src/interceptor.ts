@@ -47,3 +47,23 @@ export type Interceptor = (next: Next) => Next;
 export function chain(interceptors: readonly Interceptor[], transport: Next): Next {
   return interceptors.reduceRight<Next>((next, interceptor) => interceptor(next), transport);
 }
+
+/**
+ * `next(call)` followed by `ok` or `failed`, for layers that record each attempt's outcome. A
+ * `then`, not an async frame (these run on every attempt), and a synchronous throw from `next`
+ * reaches `failed` like a rejection. `failed` rethrows, so the call fails as it would have.
+ */
+export function settleCall<C extends Call>(
+  next: Next,
+  call: C,
+  ok: (output: CallOutput<C>) => CallOutput<C>,
+  failed: (err: unknown) => never,
+): Promise<CallOutput<C>> {
+  let sent: Promise<CallOutput<C>>;
+  try {
+    sent = next(call);
+  } catch (err) {
+    return Promise.reject(err).catch(failed);
+  }
+  return sent.then(ok, failed);
+}

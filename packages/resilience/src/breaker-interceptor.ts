@@ -10,6 +10,7 @@ import {
   type Clock,
   type Interceptor,
   type Next,
+  settleCall,
   systemClock,
 } from "@synapse/core";
 import { type CircuitBreaker as Breaker, type BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
@@ -67,16 +68,15 @@ export function breakerInterceptor(registry: BreakerRegistry): Interceptor {
           permit.release(breaker.classify(err, call.signal.aborted));
           throw err;
         };
-        let sent: Promise<CallOutput<C>>;
-        try {
-          sent = next(call);
-        } catch (err) {
-          return Promise.reject(err).catch(failed);
-        }
-        return sent.then((output) => {
-          permit.release("success");
-          return output;
-        }, failed);
+        return settleCall(
+          next,
+          call,
+          (output) => {
+            permit.release("success");
+            return output;
+          },
+          failed,
+        );
       }
       return guardStream(next, call, breaker, permit);
     };

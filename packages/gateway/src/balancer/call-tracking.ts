@@ -15,6 +15,7 @@ import {
   type Clock,
   type Interceptor,
   SynapseError,
+  settleCall,
   systemClock,
 } from "@synapse/core";
 import { watchStream } from "@synapse/resilience";
@@ -37,21 +38,19 @@ export function trackCalls(
         balancer.onFinish(id, failure(err, clock.now() - started));
         throw err;
       };
-      let sent: Promise<CallOutput<C>>;
-      try {
-        sent = next(call);
-      } catch (err) {
-        return Promise.reject(err).catch(failed);
-      }
-      // A `then`, not an async frame: this runs on every attempt.
-      return sent.then((output) => {
-        if (!output.stream) {
-          balancer.onFinish(id, { latencyMs: clock.now() - started, ok: true });
-          return output;
-        }
-        const events = track(output.events, (outcome) => balancer.onFinish(id, outcome), started, clock);
-        return { ...output, events } as CallOutput<C>;
-      }, failed);
+      return settleCall(
+        next,
+        call,
+        (output) => {
+          if (!output.stream) {
+            balancer.onFinish(id, { latencyMs: clock.now() - started, ok: true });
+            return output;
+          }
+          const events = track(output.events, (outcome) => balancer.onFinish(id, outcome), started, clock);
+          return { ...output, events } as CallOutput<C>;
+        },
+        failed,
+      );
     };
 }
 

@@ -7,6 +7,7 @@ import {
   type Logger,
   type StreamEvent,
   SynapseError,
+  settleCall,
 } from "@synapse/core";
 import { type ResilienceEvents, watchStream } from "@synapse/resilience";
 import type { GatewayMetrics } from "../metrics.js";
@@ -84,22 +85,20 @@ export function attemptMetrics(metrics: GatewayMetrics): Interceptor {
         done(SynapseError.from(err).code);
         throw err;
       };
-      let sent: Promise<CallOutput<C>>;
-      try {
-        sent = next(call);
-      } catch (err) {
-        return Promise.reject(err).catch(failed);
-      }
-      // A `then`, not an async frame: this runs on every attempt.
-      return sent.then((output) => {
-        if (!output.stream) {
-          done("OK");
-          countTokens(output.response);
-          return output;
-        }
-        const events = observeStream(output.events, done, countTokens);
-        return { ...output, events } as CallOutput<C>;
-      }, failed);
+      return settleCall(
+        next,
+        call,
+        (output) => {
+          if (!output.stream) {
+            done("OK");
+            countTokens(output.response);
+            return output;
+          }
+          const events = observeStream(output.events, done, countTokens);
+          return { ...output, events } as CallOutput<C>;
+        },
+        failed,
+      );
     };
 }
 
