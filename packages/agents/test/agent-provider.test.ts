@@ -42,6 +42,16 @@ function execute(input: Record<string, unknown>, signal = new AbortController().
   return { agent: "codex", action: "execute", input, signal } as ProviderCall;
 }
 
+/** claude:plan of a fixed task. */
+function plan(): ProviderCall {
+  return {
+    agent: "claude",
+    action: "plan",
+    input: { task: "Build a CLI" },
+    signal: new AbortController().signal,
+  };
+}
+
 async function drain(events: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
   const out: ProviderEvent[] = [];
   for await (const e of events) out.push(e);
@@ -99,14 +109,7 @@ describe("createAgentProvider", () => {
         onUsage: (r) => usage.push(r),
       },
     );
-    const events = await drain(
-      provider.stream({
-        ...execute({}),
-        agent: "claude",
-        action: "plan",
-        input: { task: "Build a CLI" },
-      } as ProviderCall),
-    );
+    const events = await drain(provider.stream(plan()));
     assert.ok(Array.isArray(doneOf(events).result.steps));
     assert.equal(usage.length, 1);
     assert.equal(usage[0]?.provider, "sim");
@@ -130,12 +133,7 @@ describe("createAgentProvider", () => {
       sim,
       onSimUsage: (action, u) => usage.push([action, u]),
     });
-    const call = {
-      agent: "claude",
-      action: "plan",
-      input: { task: "Build a CLI" },
-      signal: new AbortController().signal,
-    } as ProviderCall;
+    const call = plan();
     assert.deepEqual(await provider.complete(call), answer);
     assert.deepEqual(usage, [["plan", answer.usage]]);
   });
@@ -163,12 +161,7 @@ describe("createAgentProvider", () => {
       sim,
       onSimUsage: (action, u) => seen.push([action, u]),
     });
-    const call = {
-      agent: "claude",
-      action: "plan",
-      input: { task: "Build a CLI" },
-      signal: new AbortController().signal,
-    } as ProviderCall;
+    const call = plan();
     const events = await drain(provider.stream(call));
     assert.deepEqual(
       events.map((e) => e.type),
