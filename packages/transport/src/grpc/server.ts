@@ -4,12 +4,12 @@
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { type AgentHandler, type Clock, type Logger, SynapseError, systemClock } from "@synapse/core";
-import { AgentServiceService } from "../generated/synapse/v1/agent.js";
 import { createAgentService } from "./agent-service.js";
 import type { CallScope } from "./call-scope.js";
 import { HealthReporter } from "./health.js";
 import { serverOptions } from "./options.js";
 import { addReflection } from "./reflection.js";
+import { AgentServiceServing } from "./reused-writer.js";
 
 export interface GrpcServerOptions {
   /** The service core this server exposes. */
@@ -51,7 +51,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const inFlight = new Set<CallScope>();
   const server = new Server(serverOptions(options.maxMessageBytes));
 
-  server.addService(AgentServiceService, createAgentService({ handler, clock, logger, inFlight }));
+  server.addService(AgentServiceServing, createAgentService({ handler, clock, logger, inFlight }));
   const health = new HealthReporter(() => handler.health(), clock, options.healthPollMs ?? 1000, logger);
   health.addToServer(server);
   addReflection(server);
