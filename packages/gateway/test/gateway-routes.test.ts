@@ -187,6 +187,19 @@ describe("gateway routes against real services", () => {
       text,
       /synapse_gateway_requests_total\{route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\}/,
     );
+    // The per-request series are summed in plain numbers (given label values in order): each
+    // names its labels right, and a histogram's +Inf bucket equals its count.
+    for (const series of [
+      /^synapse_gateway_request_duration_seconds_count\{route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\} [1-9]/m,
+      /^synapse_gateway_request_duration_seconds_bucket\{le="\+Inf",route="\/api\/v1\/claude\/plan",agent="claude",action="plan",status="200"\} [1-9]/m,
+      /^synapse_gateway_overhead_seconds_count\{route="\/api\/v1\/claude\/plan"\} [1-9]/m,
+      /^synapse_gateway_upstream_attempts_total\{agent="claude",replica="[^"]+",outcome="OK"\} [1-9]/m,
+      /^synapse_gateway_upstream_duration_seconds_count\{agent="claude",replica="[^"]+"\} [1-9]/m,
+      /^synapse_gateway_balancer_picks_total\{agent="claude",replica="[^"]+",strategy="[a-z_-]+"\} [1-9]/m,
+      /^synapse_gateway_tokens_total\{agent="claude",provider="sim",direction="output"\} [1-9]/m,
+    ]) {
+      assert.match(text, series);
+    }
     assert.match(text, /^synapse_gateway_active_streams 0$/m, "every finished stream left the gauge");
     const lint = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     assert.ok(!lint.error, "promtool not found: install Debian's prometheus package (.ci/run does)");

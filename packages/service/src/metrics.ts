@@ -5,9 +5,9 @@
  */
 import type { UsageRecord } from "@synapse/agents";
 import type { AgentName } from "@synapse/core";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { SummedCounter, SummedHistogram } from "@synapse/core/metrics";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { CallRecord } from "./call-scope.js";
-import { SummedCounter } from "./summed-counter.js";
 
 const NON_COUNTER_TOTALS = [
   "nodejs_active_handles_total",
@@ -51,12 +51,12 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     labelNames: ["kind", "action", "code"] as const,
     registry,
   });
-  const duration = new Histogram({
+  const duration = new SummedHistogram({
     name: "synapse_service_call_duration_seconds",
     help: "Time from a call's arrival to its end (the final event for streams), in seconds.",
     labelNames: ["kind", "action", "code"] as const,
     buckets: DURATION_BUCKETS,
-    registers: [registry],
+    registry,
   });
   new Gauge({
     name: "synapse_service_calls_in_flight",
@@ -101,10 +101,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     },
     observe(record) {
       calls.inc([record.kind, record.action, record.code]);
-      duration.observe(
-        { kind: record.kind, action: record.action, code: record.code },
-        record.durationMs / 1000,
-      );
+      duration.observe([record.kind, record.action, record.code], record.durationMs / 1000);
     },
   };
 }

@@ -186,12 +186,12 @@ async function sendStream(
   } finally {
     abort.dispose();
     // A hijacked reply skips Fastify's onResponse hook, so the stream is counted here.
-    const labels = {
-      route: request.routeOptions.url ?? "unmatched",
-      agent: request.labels?.agent ?? "",
-      action: request.labels?.action ?? "",
-      status: "200",
-    };
+    const labels = [
+      request.routeOptions.url ?? "unmatched",
+      request.labels?.agent ?? "",
+      request.labels?.action ?? "",
+      "200",
+    ];
     ctx.metrics.requests.inc(labels);
     ctx.metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
   }

@@ -13,17 +13,17 @@ export const metricsPlugin = fp(async (app: FastifyInstance, ctx: GatewayContext
       done();
       return;
     }
-    const labels = {
+    const labels = [
       route,
-      agent: request.labels?.agent ?? "",
-      action: request.labels?.action ?? "",
-      status: String(reply.statusCode),
-    };
+      request.labels?.agent ?? "",
+      request.labels?.action ?? "",
+      String(reply.statusCode),
+    ];
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc(labels);
     metrics.requestDuration.observe(labels, seconds);
     if (request.upstreamMs !== undefined) {
-      metrics.overhead.observe({ route }, Math.max(0, seconds - request.upstreamMs / 1000));
+      metrics.overhead.observe([route], Math.max(0, seconds - request.upstreamMs / 1000));
     }
     done();
   });

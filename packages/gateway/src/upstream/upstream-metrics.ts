@@ -21,7 +21,7 @@ export function wireMetrics(
 ): void {
   events.on("attempt", (e) => {
     if (e.endpoint !== undefined) {
-      metrics.picks.inc({ agent: e.agent, replica: e.endpoint, strategy: strategyOf(e.agent) });
+      metrics.picks.inc([e.agent, e.endpoint, strategyOf(e.agent)]);
     }
   });
   events.on("retry", (e) => {
@@ -68,9 +68,8 @@ export function wireMetrics(
  */
 export function attemptMetrics(metrics: GatewayMetrics): Interceptor {
   const countTokens = (response: AgentResponse) => {
-    const labels = { agent: response.agent, provider: response.provider };
-    metrics.tokens.inc({ ...labels, direction: "input" }, response.usage.inputTokens);
-    metrics.tokens.inc({ ...labels, direction: "output" }, response.usage.outputTokens);
+    metrics.tokens.inc([response.agent, response.provider, "input"], response.usage.inputTokens);
+    metrics.tokens.inc([response.agent, response.provider, "output"], response.usage.outputTokens);
   };
   return (next) =>
     <C extends Call>(call: C): Promise<CallOutput<C>> => {
@@ -78,8 +77,8 @@ export function attemptMetrics(metrics: GatewayMetrics): Interceptor {
       const replica = call.endpoint ?? "";
       const started = performance.now();
       const done = (outcome: string) => {
-        metrics.upstreamAttempts.inc({ agent, replica, outcome });
-        metrics.upstreamDuration.observe({ agent, replica }, (performance.now() - started) / 1000);
+        metrics.upstreamAttempts.inc([agent, replica, outcome]);
+        metrics.upstreamDuration.observe([agent, replica], (performance.now() - started) / 1000);
       };
       const failed = (err: unknown): never => {
         done(SynapseError.from(err).code);

@@ -5,9 +5,11 @@
  * avoids that in prom-client 15 (`labels()` only binds the object) — and the service counted three
  * or four series per call this way: about 4 % of its CPU on a gRPC call (profiled). A cell is found
  * through one small map per label, keyed by the label values themselves (no string is built or
- * hashed per call). What a scrape shows is the same; the sums are only handed over later.
+ * hashed per call). What a scrape shows is the same; the sums are only handed over later. The
+ * gateway counts its per-request series the same way (requests, attempts, picks, tokens).
  */
 import { Counter, type Registry } from "prom-client";
+import { LabelCells } from "./label-cells.js";
 
 export interface SummedCounterOptions<L extends string> {
   name: string;
@@ -18,62 +20,46 @@ export interface SummedCounterOptions<L extends string> {
 
 interface Cell<L extends string> {
   labels: Record<L, string>;
+  /** Added since the last scrape. */
   value: number;
+  /** Handed to prom-client at least once (a series incremented by 0 shows, as in prom-client). */
+  shown: boolean;
 }
 
-type Tree<L extends string> = Map<string, Tree<L> | Cell<L>>;
-
 export class SummedCounter<L extends string> {
-  readonly #labelNames: readonly L[];
-  readonly #root: Tree<L> = new Map();
-  readonly #cells: Cell<L>[] = [];
+  readonly #cells: LabelCells<L, Cell<L>>;
 
   constructor(options: SummedCounterOptions<L>) {
-    this.#labelNames = options.labelNames;
-    const cells = this.#cells;
+    const cells = new LabelCells<L, Cell<L>>(options.labelNames, (labels) => ({
+      labels,
+      value: 0,
+      shown: false,
+    }));
+    this.#cells = cells;
     new Counter({
       name: options.name,
       help: options.help,
       labelNames: options.labelNames,
       registers: [options.registry],
       collect() {
-        for (const cell of cells) {
-          if (cell.value === 0) continue;
+        for (const cell of cells.all) {
+          if (cell.value === 0 && cell.shown) continue;
           this.inc(cell.labels, cell.value);
           cell.value = 0;
+          cell.shown = true;
         }
       },
     });
   }
 
-  /** Adds `value` (1 by default) to the series with these label values, in `labelNames` order. */
+  /**
+   * Adds `value` (1 by default) to the series with these label values, in `labelNames` order.
+   * Throws, as prom-client does, on a negative or non-finite value (here, not at the next scrape).
+   */
   inc(values: readonly string[], value = 1): void {
-    this.#cell(values).value += value;
-  }
-
-  #cell(values: readonly string[]): Cell<L> {
-    let node: Tree<L> = this.#root;
-    const last = values.length - 1;
-    for (let i = 0; i < last; i++) {
-      const key = values[i] as string;
-      let next = node.get(key) as Tree<L> | undefined;
-      if (next === undefined) {
-        next = new Map();
-        node.set(key, next);
-      }
-      node = next;
+    if (!(value >= 0 && value !== Number.POSITIVE_INFINITY)) {
+      throw new TypeError(`A counter only goes up by a finite number, not ${value}`);
     }
-    const key = values[last] as string;
-    let cell = node.get(key) as Cell<L> | undefined;
-    if (cell === undefined) {
-      const labels = {} as Record<L, string>;
-      this.#labelNames.forEach((name, i) => {
-        labels[name] = values[i] as string;
-      });
-      cell = { labels, value: 0 };
-      node.set(key, cell);
-      this.#cells.push(cell);
-    }
-    return cell;
+    this.#cells.get(values).value += value;
   }
 }

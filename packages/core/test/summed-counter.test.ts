@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
-import { SummedCounter } from "../src/summed-counter.js";
+import { SummedCounter } from "../src/metrics/summed-counter.js";
 
 test("a summed counter shows every label set's sum when scraped, once, in the label names' order", async () => {
   const registry = new Registry();
@@ -26,4 +26,20 @@ test("a summed counter shows every label set's sum when scraped, once, in the la
   assert.match(second, /^x_calls_total\{kind="invoke",code="OK"\} 3$/m);
   assert.match(second, /^x_calls_total\{kind="stream",code="OK"\} 2\.5$/m);
   assert.match(second, /^# TYPE x_calls_total counter$/m);
+});
+
+test("a summed counter shows a series incremented by 0, and refuses what prom-client refuses when it is added", async () => {
+  const registry = new Registry();
+  const tokens = new SummedCounter({
+    name: "x_tokens_total",
+    help: "T.",
+    labelNames: ["dir"] as const,
+    registry,
+  });
+  tokens.inc(["input"], 0);
+  assert.match(await registry.metrics(), /^x_tokens_total\{dir="input"\} 0$/m);
+  assert.throws(() => tokens.inc(["input"], -1), TypeError);
+  assert.throws(() => tokens.inc(["input"], Number.NaN), TypeError);
+  assert.throws(() => tokens.inc(["input"], Number.POSITIVE_INFINITY), TypeError);
+  assert.match(await registry.metrics(), /^x_tokens_total\{dir="input"\} 0$/m, "the scrape still works");
 });
