@@ -174,6 +174,48 @@ describe("the Chat Completions client, beyond the shared contract", () => {
     await aborted;
   });
 
+  test("a whole answer cut while its body is read is UNAVAILABLE; an error status cut short keeps its code", async () => {
+    fake.script((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"choices":[', () => res.destroy());
+    });
+    const err = await failure(make("openai-compatible").complete(request()));
+    assert.equal(err.code, "UNAVAILABLE");
+    assert.match(err.message, /cut before the answer ended/);
+    fake.script((_req, res) => {
+      res.writeHead(429, { "retry-after": "3", "content-length": "1000" });
+      res.write("{", () => res.destroy());
+    });
+    const limited = await failure(make("openai-compatible").complete(request()));
+    assert.equal(limited.code, "RESOURCE_EXHAUSTED");
+  });
+
+  test("cancelling a whole answer while its body arrives closes the request", async () => {
+    const controller = new AbortController();
+    let closed: Promise<void> | undefined;
+    fake.script((_req, res) => {
+      closed = new Promise((resolve) => res.on("close", () => resolve()));
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"choices":[', () => controller.abort());
+    });
+    const err = await failure(make("openai-compatible").complete(request(controller.signal)));
+    assert.equal(err.code, "CANCELLED");
+    await closed;
+  });
+
+  test("a whole answer's multi-byte character split across network chunks arrives whole", async () => {
+    fake.script((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const message = { role: "assistant", content: "héllo 🌍" };
+      const bytes = Buffer.from(JSON.stringify({ choices: [{ index: 0, message, finish_reason: "stop" }] }));
+      const cut = bytes.indexOf(Buffer.from("🌍")) + 2;
+      res.write(bytes.subarray(0, cut));
+      setImmediate(() => res.end(bytes.subarray(cut)));
+    });
+    const got = await make("openai-compatible").complete(request());
+    assert.equal(got.text, "héllo 🌍");
+  });
+
   test("a multi-byte character split across network chunks arrives whole", async () => {
     fake.script((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });

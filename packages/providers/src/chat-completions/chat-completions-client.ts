@@ -1,7 +1,7 @@
 /**
  * An LlmClient for the Chat Completions wire format (OpenAI, and every OpenAI-compatible server:
  * Ollama, vLLM, llama.cpp's server), written on undici's pooled `request` rather than through
- * the AI SDK. Why by hand: the SDK's per-call machinery — zod parsing of every body and chunk,
+ * the AI SDK (a whole answer through `dispatch`, whole-response.ts). Why by hand: the SDK's per-call machinery — zod parsing of every body and chunk,
  * fetch Request/Response objects and web streams, header and abort plumbing — cost more than the
  * wire work. Measured against the bench's local upstream, one process, 16 calls at a time, CPU
  * per call (load 7–8): a whole answer 210–246 µs through the SDK, 60–68 µs here; a streamed one
@@ -32,6 +32,7 @@ import {
 } from "../vendor-errors.js";
 import { ChatBody, type ChatVendor } from "./chat-body.js";
 import { errorMessageOf, MalformedAnswer, readChunk, readWholeAnswer } from "./chat-wire.js";
+import { requestWhole, type WholeResponse, WholeResponseError } from "./whole-response.js";
 
 /** OpenAI's API, when no base URL is configured. */
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -105,10 +106,10 @@ export class ChatCompletionsClient implements LlmClient {
   async complete(request: LlmRequest): Promise<LlmAnswer> {
     const { signal } = request;
     throwIfAborted(signal);
-    const res = await this.#post(request, false);
+    const res = await this.#postWhole(request);
     let answer: ReturnType<typeof readWholeAnswer>;
     try {
-      answer = readWholeAnswer(await res.body.text());
+      answer = readWholeAnswer(res.text);
     } catch (err) {
       throw this.#readError(err, signal);
     }
@@ -155,14 +156,54 @@ export class ChatCompletionsClient implements LlmClient {
       // The status says enough; a body cut short adds nothing.
     }
     if (signal.aborted) throw abortError(signal);
-    const status = res.statusCode;
+    throw this.#httpFailure(res.statusCode, res.headers, raw);
+  }
+
+  /**
+   * Sends a call for a whole answer and reads its body at once (requestWhole: no body stream);
+   * the same pools, redirect handling and error mapping as #post.
+   */
+  async #postWhole(request: LlmRequest): Promise<WholeResponse> {
+    const { signal } = request;
+    let res: WholeResponse;
+    try {
+      const options: Dispatcher.DispatchOptions = {
+        origin: this.#origin,
+        path: this.#path,
+        method: "POST",
+        headers: this.#headers,
+        body: this.#body.build(request, false),
+      };
+      res = await requestWhole(this.#pool.agent, options, signal);
+      if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location !== undefined) {
+        res = await requestWhole(this.#pool.dispatcher, options, signal);
+      }
+    } catch (err) {
+      const cause = err instanceof WholeResponseError ? err.cause : err;
+      const response = err instanceof WholeResponseError ? err.response : undefined;
+      if (response === undefined) {
+        if (signal.aborted) throw abortError(signal);
+        throw unreachable(this.#hints, cause instanceof Error ? cause.message : String(cause), cause);
+      }
+      // The answer was cut while its body was read. For an error status, the status says enough.
+      if (response.statusCode >= 200 && response.statusCode < 300) throw this.#readError(cause, signal);
+      if (signal.aborted) throw abortError(signal);
+      throw this.#httpFailure(response.statusCode, response.headers, "");
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return res;
+    if (signal.aborted) throw abortError(signal);
+    throw this.#httpFailure(res.statusCode, res.headers, res.text);
+  }
+
+  /** The mapped error for an HTTP status other than 2xx, with the body the server sent. */
+  #httpFailure(status: number, headers: WholeResponse["headers"], raw: string): SynapseError {
     const failure = {
       status,
       message: errorMessageOf(raw) ?? STATUS_CODES[status] ?? `HTTP ${status}`,
-      headers: retryHeaders(res.headers),
+      headers: retryHeaders(headers),
       body: raw,
     };
-    throw httpFailureError(failure, this.#hints, this.#clock.now(), new Error(`HTTP ${status}`));
+    return httpFailureError(failure, this.#hints, this.#clock.now(), new Error(`HTTP ${status}`));
   }
 
   /** The error for a failure while reading a 2xx answer. */
@@ -178,7 +219,7 @@ export class ChatCompletionsClient implements LlmClient {
 }
 
 /** The pushback headers, as single strings. */
-function retryHeaders(headers: Dispatcher.ResponseData["headers"]): Record<string, string | undefined> {
+function retryHeaders(headers: WholeResponse["headers"]): Record<string, string | undefined> {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
   return { "retry-after": first(headers["retry-after"]), "retry-after-ms": first(headers["retry-after-ms"]) };
 }
