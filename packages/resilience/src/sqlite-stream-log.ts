@@ -1,5 +1,5 @@
 /**
- * The SQL side of the SQLite checkpoint store: the schema, the prepared statements, and the one
+ * The SQL side of the SQLite checkpoint store: the prepared statements, and the one
  * transaction that commits a batch of writes (stream creations, chunks, closings), checking each
  * against the log as it stands — seq order, not closed, not expired — so a bad write is refused
  * alone and the others of its batch still commit.
@@ -13,6 +13,7 @@ import {
   streamClosed,
   streamNotFound,
 } from "./checkpoint-store.js";
+import { openStreamSchema } from "./sqlite-stream-schema.js";
 
 export interface LogRow {
   updated_at: number;
@@ -32,45 +33,12 @@ export interface LogWrite {
 }
 
 /**
- * A stream's chunks are stored as segments: the chunks of one stream that commit together are one
- * row (their texts as a JSON array), not a row each. A row, not its size, is what costs: a sim
- * stream is ~80 one-token chunks, and inserting them one by one was the largest part of a commit.
- *
- * A commit in the middle of a stream writes its segment and nothing else: the segment carries its
- * last seq and its time (`written_at`), and a stream's last seq and last write are those of its
- * log row or of its last segment, whichever is later. The log row is written when the stream is
- * created and when it ends. Updating the row's `last_seq` and `updated_at` on every commit touched
- * two more B-trees (the row and its `updated_at` index): 3–4 WAL pages a commit instead of 1, and
- * two `pwrite(2)` per page. Expiry, purge, resume and restart read the same values as before.
- */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS stream_log (
-  stream_id TEXT PRIMARY KEY,
-  updated_at INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL DEFAULT 0,
-  final TEXT,
-  failure TEXT
-);
-CREATE TABLE IF NOT EXISTS stream_segment (
-  stream_id TEXT NOT NULL,
-  first_seq INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL,
-  texts TEXT NOT NULL,
-  written_at INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (stream_id, first_seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS stream_log_updated_at ON stream_log (updated_at);
-`;
-
-/**
- * A file from before `written_at` kept the log row current on every commit: its segments read as
- * written at 0, so the row's `updated_at` decides, as it did.
- */
-const ADD_WRITTEN_AT = "ALTER TABLE stream_segment ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0";
-
-/**
- * A stream's row with its last seq and last write time taken from its last segment when that is
- * later (see above). `max(a, b)` with two arguments is SQLite's scalar max.
+ * A stream's row, with its last seq and last write time taken from its last segment when that is
+ * later. A commit in the middle of a stream writes its segment and nothing else (the segment
+ * carries its last seq and `written_at`); the log row is written when the stream is created and
+ * when it ends. Updating the row's `last_seq` and `updated_at` on every commit touched two more
+ * B-trees (the row and its `updated_at` index): 3–4 WAL pages a commit instead of 1. Expiry,
+ * purge, resume and restart read the same values as before. `max(a, b)` is SQLite's scalar max.
  */
 const ROW = `
 SELECT max(l.updated_at, coalesce(s.written_at, 0)) AS updated_at,
@@ -83,13 +51,6 @@ WHERE l.stream_id = ?`;
 const STALE = `
 SELECT stream_id FROM stream_log l WHERE updated_at < @cutoff AND NOT EXISTS
   (SELECT 1 FROM stream_segment s WHERE s.stream_id = l.stream_id AND s.written_at >= @cutoff)`;
-
-/** A file written before segments had a row per chunk: those logs are carried over once. */
-const MIGRATE_CHUNKS = `
-INSERT OR IGNORE INTO stream_segment (stream_id, first_seq, last_seq, texts)
-  SELECT stream_id, seq, seq, json_array(text) FROM stream_chunk;
-DROP TABLE stream_chunk;
-`;
 
 /** Where a stream stands within a batch being committed. */
 interface Cursor {
@@ -113,13 +74,7 @@ export class SqliteStreamLog {
 
   /** `expired` says whether a log row is past its TTL now. */
   constructor(db: Database.Database, expired: (row: LogRow) => boolean) {
-    db.exec(SCHEMA);
-    const columns = db
-      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('stream_segment')")
-      .all();
-    if (!columns.some((c) => c.name === "written_at")) db.exec(ADD_WRITTEN_AT);
-    const old = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_chunk'");
-    if (old.get() !== undefined) db.transaction(() => db.exec(MIGRATE_CHUNKS))();
+    openStreamSchema(db);
     this.#expired = expired;
     this.#sql = {
       log: db.prepare<[string], LogRow>(ROW),

@@ -4,7 +4,7 @@
  * see a stream's last write and last seq, now taken from its last segment when that is later.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -28,25 +28,34 @@ describe("SQLite stream log: mid-stream commits write their segment only", () =>
   const dir = mkdtempSync(join(tmpdir(), "synapse-stream-log-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("a commit in the middle of a stream adds one page to the WAL: its segment, not the log row", async () => {
+  test("each commit adds to the WAL only the pages it must: 2 to start, 1 mid-stream, 1 to end", async () => {
     const filename = join(dir, "wal.db");
     const store = new SqliteCheckpointStore({ filename });
     const reader = new Database(filename, { readonly: true });
     const frame = (reader.pragma("page_size", { simple: true }) as number) + 24; // a WAL frame: header and page
     reader.close();
+    const walSize = () => (existsSync(`${filename}-wal`) ? statSync(`${filename}-wal`).size : 0);
+    const frames = async (write: () => Promise<void>) => {
+      const before = walSize();
+      await write();
+      return (walSize() - before) / frame;
+    };
     await store.create("s_wal");
-    await store.append("s_wal", chunk("s_wal", 1));
+    assert.equal(
+      await frames(() => store.append("s_wal", chunk("s_wal", 1))),
+      2,
+      "the log row and a segment",
+    );
     for (let seq = 2; seq <= 6; seq++) {
       await nextTurn();
-      const before = statSync(`${filename}-wal`).size;
-      await store.append("s_wal", chunk("s_wal", seq));
       assert.equal(
-        (statSync(`${filename}-wal`).size - before) / frame,
+        await frames(() => store.append("s_wal", chunk("s_wal", seq))),
         1,
-        `frames written by the commit of ${seq}`,
+        `the segment of ${seq}`,
       );
     }
-    await store.finish("s_wal", final("s_wal", 6));
+    await nextTurn();
+    assert.equal(await frames(() => store.finish("s_wal", final("s_wal", 6))), 1, "the log row");
     const reopened = new SqliteCheckpointStore({ filename });
     const snap = await reopened.read("s_wal", 0);
     assert.deepEqual([snap.chunks.length, snap.lastSeq, snap.final?.hash], [6, 6, "h"]);
@@ -99,7 +108,7 @@ describe("SQLite stream log: mid-stream commits write their segment only", () =>
     db.close();
   });
 
-  test("a file from before segments carried their time is opened as it was: the row decides", async () => {
+  test("a file of the previous layout is migrated and reads as it did: the row decides, kept as is", async () => {
     const filename = join(dir, "old-segments.db");
     const db = new Database(filename);
     db.exec(`
@@ -107,6 +116,7 @@ describe("SQLite stream log: mid-stream commits write their segment only", () =>
         last_seq INTEGER NOT NULL DEFAULT 0, final TEXT, failure TEXT);
       CREATE TABLE stream_segment (stream_id TEXT NOT NULL, first_seq INTEGER NOT NULL,
         last_seq INTEGER NOT NULL, texts TEXT NOT NULL, PRIMARY KEY (stream_id, first_seq)) WITHOUT ROWID;
+      CREATE INDEX stream_log_updated_at ON stream_log (updated_at);
     `);
     const clock = new FakeClock();
     db.prepare("INSERT INTO stream_log (stream_id, updated_at, last_seq) VALUES ('s_o', ?, 2)").run(
@@ -126,5 +136,14 @@ describe("SQLite stream log: mid-stream commits write their segment only", () =>
     clock.advance(TTL + 1);
     assert.equal(await store.purgeExpired(), 1);
     await store.close();
+    const after = new Database(filename, { readonly: true });
+    const schema = after.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'stream_log'").all();
+    after.close();
+    assert.equal(schema.length, 1, "the updated_at index is gone");
+    assert.match(
+      (schema[0] as { sql: string }).sql,
+      /WITHOUT ROWID/,
+      "the log table is rebuilt without rowid",
+    );
   });
 });
