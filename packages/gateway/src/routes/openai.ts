@@ -18,6 +18,7 @@ import type { FastifyInstance } from "fastify";
 import { clientGoneSignal } from "../client-gone.js";
 import type { GatewayContext } from "../context.js";
 import { flushNow } from "../sse.js";
+import { TickBatch } from "../tick-batch.js";
 import { ChatChunkFrames } from "./chat-chunk-frames.js";
 
 /** Which input field the conversation's last user message fills, per action. */
@@ -167,23 +168,30 @@ export async function openAiRoutes(app: FastifyInstance, ctx: GatewayContext): P
       // The head and this role frame leave with the first content, in one write: that event is
       // already stored (openStream waited for it), and each socket write costs a syscall.
       raw.write(frames.frame({ role: "assistant", content: "" }, null));
+      const batch = new TickBatch((text) => raw.write(text));
       let flushed = false;
       try {
         for await (const event of events) {
-          if (event.type === "chunk") raw.write(frames.content(event.text));
-          else raw.write(frames.frame({}, "stop", { usage: usageOf(event.response) }));
-          if (!flushed) {
-            // The first token goes out now; the rest of a burst is batched (see flushNow).
+          const frame =
+            event.type === "chunk"
+              ? frames.content(event.text)
+              : frames.frame({}, "stop", { usage: usageOf(event.response) });
+          if (flushed) {
+            batch.add(frame);
+          } else {
+            // The first token goes out now; the rest of a burst leaves together (see TickBatch).
             flushed = true;
+            raw.write(frame);
             flushNow(raw);
           }
         }
       } catch (err) {
         const error = SynapseError.from(err);
-        raw.write(
+        batch.add(
           `data: ${JSON.stringify({ error: { message: error.message, code: error.code.toLowerCase() } })}\n\n`,
         );
       }
+      batch.flush();
       raw.end("data: [DONE]\n\n");
       return reply;
     },
