@@ -71,6 +71,14 @@ export class SqliteStreamLog {
   readonly commit: (writes: readonly LogWrite[]) => void;
   readonly #read: (streamId: string, afterSeq: number) => StreamSnapshot;
   readonly #purge: (cutoff: number) => number;
+  /**
+   * Where each stream written here and not ended stands after its last commit: the next batch
+   * checks its writes against this instead of reading the stream's row and last segment back. A
+   * stream is written only by the process that created it; one not here (after a restart) is read
+   * from the file. Entries go when their stream ends or is purged, so this holds at most the TTL's
+   * worth of streams, like the file.
+   */
+  readonly #open = new Map<string, { lastSeq: number; at: number }>();
 
   /** `expired` says whether a log row is past its TTL now. */
   constructor(db: Database.Database, expired: (row: LogRow) => boolean) {
@@ -97,7 +105,14 @@ export class SqliteStreamLog {
       ),
       purgeLogs: db.prepare<[{ cutoff: number }]>(`DELETE FROM stream_log WHERE stream_id IN (${STALE})`),
     };
-    this.commit = db.transaction((writes: readonly LogWrite[]) => this.#apply(writes));
+    const commit = db.transaction((writes: readonly LogWrite[]) => this.#apply(writes));
+    this.commit = (writes) => {
+      // Only once the transaction committed: a rolled-back batch leaves the streams where they were.
+      for (const [streamId, c] of commit(writes)) {
+        if (c.closed) this.#open.delete(streamId);
+        else this.#open.set(streamId, { lastSeq: c.lastSeq, at: c.at });
+      }
+    };
     this.#read = db.transaction((streamId: string, afterSeq: number) => this.#snapshot(streamId, afterSeq));
     this.#purge = db.transaction((cutoff: number) => {
       this.#sql.purgeChunks.run({ cutoff });
@@ -117,10 +132,13 @@ export class SqliteStreamLog {
 
   /** Deletes the logs last written before `cutoff` (epoch ms); returns how many went. */
   purge(cutoff: number): number {
-    return this.#purge(cutoff);
+    const purged = this.#purge(cutoff);
+    for (const [streamId, open] of this.#open) if (open.at < cutoff) this.#open.delete(streamId);
+    return purged;
   }
 
-  #apply(writes: readonly LogWrite[]): void {
+  /** Applies a batch in the open transaction; returns where each stream it wrote stands. */
+  #apply(writes: readonly LogWrite[]): Map<string, Cursor> {
     const cursors = new Map<string, Cursor>();
     for (const write of writes) {
       try {
@@ -134,6 +152,7 @@ export class SqliteStreamLog {
       if (c.texts.length === 0) continue;
       this.#sql.insertSegment.run(streamId, c.firstSeq, c.lastSeq, JSON.stringify(c.texts), c.at);
     }
+    return cursors;
   }
 
   /** Applies one write; throws (leaving the database as it was) when it is refused. */
@@ -167,6 +186,15 @@ export class SqliteStreamLog {
   }
 
   #cursor(streamId: string): Cursor {
+    const open = this.#open.get(streamId);
+    if (open !== undefined) {
+      const { lastSeq, at } = open;
+      if (!this.#expired({ updated_at: at, last_seq: lastSeq, final: null, failure: null })) {
+        return { lastSeq, closed: false, at, firstSeq: 0, texts: [] };
+      }
+      this.#open.delete(streamId);
+      throw streamNotFound(streamId);
+    }
     const row = this.row(streamId);
     if (row === undefined) throw streamNotFound(streamId);
     const closed = row.final !== null || row.failure !== null;
