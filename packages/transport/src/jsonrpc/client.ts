@@ -158,8 +158,12 @@ export class JsonRpcClient {
           },
           return: async (): Promise<IteratorResult<StreamEvent>> => {
             ended = true;
-            // The consumer stopped early: stop the server's stream too. No-op once settled.
-            call?.abandon(new SynapseError("CANCELLED", "The stream's consumer stopped reading."));
+            // The consumer stopped early: stop the server's stream too. Every layer above calls
+            // this when a stream ends, so the error (its stack trace costs tens of µs) is made only
+            // for a call still running.
+            if (call !== undefined && !call.settled) {
+              call.abandon(new SynapseError("CANCELLED", "The stream's consumer stopped reading."));
+            }
             return { done: true, value: undefined };
           },
         };
