@@ -79,10 +79,15 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
         call.deadline === undefined ? Number.POSITIVE_INFINITY : call.deadline - clock.now();
       const { controller, release } = childController(call.signal);
       const down = { ...call, signal: controller.signal };
+      // Taken once: every chunk asks for a gap budget and records a gap.
+      const trackers = {
+        first_chunk: timeouts.tracker("first_chunk", key),
+        gap: timeouts.tracker("gap", key),
+      };
 
       /** Computes a phase's budget now; `expire` fails the attempt when it runs out. */
-      const plan = (phase: TimeoutPhase) => {
-        const adaptive = timeouts.budget(phase, key);
+      const plan = (phase: "first_chunk" | "gap") => {
+        const adaptive = timeouts.budgetOf(phase, trackers[phase]);
         const left = remaining();
         const budgetMs = Math.min(adaptive, left);
         const byDeadline = left < adaptive;
@@ -98,7 +103,7 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
             budgetMs,
             at: clock.now(),
           });
-          if (!byDeadline) timeouts.record(phase, key, budgetMs);
+          if (!byDeadline) trackers[phase].record(budgetMs);
           return error;
         };
         return { budgetMs, expire };
@@ -136,7 +141,7 @@ export function adaptiveTimeoutInterceptor(deps: AdaptiveTimeoutDeps): Intercept
           if (r.done) release();
           else {
             const now = clock.now();
-            timeouts.record(gotFirst ? "gap" : "first_chunk", key, now - last);
+            (gotFirst ? trackers.gap : trackers.first_chunk).record(now - last);
             gotFirst = true;
             last = now;
           }

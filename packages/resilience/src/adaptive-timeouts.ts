@@ -44,8 +44,15 @@ export class AdaptiveTimeouts {
 
   /** The budget in milliseconds for the next attempt, given the time left before the caller's deadline. */
   budget(phase: TimeoutPhase, key: TimeoutKey, remainingMs = Number.POSITIVE_INFINITY): number {
+    return this.budgetOf(phase, this.tracker(phase, key), remainingMs);
+  }
+
+  /**
+   * The budget from one phase's statistics, `t` being `tracker(phase, key)`: a stream takes its
+   * trackers once and asks for a budget per chunk, without building the key's id each time.
+   */
+  budgetOf(phase: TimeoutPhase, t: LatencyTracker, remainingMs = Number.POSITIVE_INFINITY): number {
     const o = this.options;
-    const t = this.tracker(phase, key);
     const raw =
       t.count < o.minSamples
         ? staticDefault(o, phase)

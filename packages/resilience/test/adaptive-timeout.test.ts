@@ -49,6 +49,20 @@ describe("adaptive timeout budget", () => {
     assert.equal(steady.budget("unary", KEY), 300);
   });
 
+  test("budgetOf on a phase's tracker is that phase's budget, and the tracker is the one budget reads", () => {
+    const o = options({ floorMs: 0, ceilingMs: 1e9 });
+    const t = new AdaptiveTimeouts(o);
+    const gap = t.tracker("gap", KEY);
+    for (let i = 0; i < 100; i++) gap.record(3 + (i % 7));
+    assert.equal(t.budgetOf("gap", gap), t.budget("gap", KEY));
+    assert.equal(t.budgetOf("gap", gap, 2), t.budget("gap", KEY, 2));
+    assert.notEqual(
+      t.budget("gap", KEY),
+      t.budget("first_chunk", KEY),
+      "each phase keeps its own statistics",
+    );
+  });
+
   test("SRTT and RTTVAR follow RFC 6298 (α = 1/8, β = 1/4)", () => {
     const t = new LatencyTracker();
     t.record(100);
