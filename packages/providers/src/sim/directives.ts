@@ -15,29 +15,33 @@ const FAIL = /\[sim:fail=([A-Za-z_]+)\]/;
 const REQUEST_CHANGES = /\[sim:request-changes=(\d+)\]/g;
 const REVISION_MARKER = /sim-revision:\s*\d+/g;
 
-/** Every string inside `value`, objects and arrays walked. */
-export function allStrings(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(allStrings);
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(allStrings);
-  return [];
+/**
+ * The first `[sim:fail=…]` match in the strings inside `value` (objects' values and arrays' items
+ * walked depth first, in order), or null. Walked in place: collecting every string into arrays
+ * first (`flatMap`) was ~2 µs of a ~20 µs sim plan call, for inputs that hold no directive.
+ */
+function firstFail(value: unknown): RegExpExecArray | null {
+  if (typeof value === "string") return FAIL.exec(value);
+  if (typeof value !== "object" || value === null) return null;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const m = firstFail(item);
+    if (m) return m;
+  }
+  return null;
 }
 
 /** The error a `[sim:fail=CODE]` directive in `input` asks for, if any. */
 export function failDirective(input: unknown): SynapseError | undefined {
-  for (const s of allStrings(input)) {
-    const m = FAIL.exec(s);
-    if (!m) continue;
-    const code = m[1]!.toUpperCase();
-    if (!isCode(code)) {
-      return new SynapseError(
-        "INVALID_ARGUMENT",
-        `Unknown code "${m[1]}" in a [sim:fail=…] directive. Codes: ${CODES.join(", ")}.`,
-      );
-    }
-    return simulatedFailure(code);
+  const m = firstFail(input);
+  if (!m) return undefined;
+  const code = m[1]!.toUpperCase();
+  if (!isCode(code)) {
+    return new SynapseError(
+      "INVALID_ARGUMENT",
+      `Unknown code "${m[1]}" in a [sim:fail=…] directive. Codes: ${CODES.join(", ")}.`,
+    );
   }
-  return undefined;
+  return simulatedFailure(code);
 }
 
 function simulatedFailure(code: Code): SynapseError {
