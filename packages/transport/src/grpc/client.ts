@@ -21,11 +21,11 @@ import {
   SynapseError,
   systemClock,
 } from "@synapse/core";
-import {
-  type AgentResult,
+import type {
+  AgentResult,
   AgentServiceClient,
-  type DescribeResponse,
-  type StreamEvent as PbStreamEvent,
+  DescribeResponse,
+  StreamEvent as PbStreamEvent,
 } from "../generated/synapse/v1/agent.js";
 import { cancelOnAbort } from "./abort-registry.js";
 import { abortedError, clientClosed, clientError, deadlinePassed, streamCut } from "./client-errors.js";
@@ -37,6 +37,7 @@ import {
 } from "./health-client.js";
 import { fromAgentResult, fromDescribeResponse, fromProtoEvent, toInvokeRequest } from "./messages.js";
 import { clientOptions, DEFAULT_MAX_MESSAGE_BYTES } from "./options.js";
+import { AgentServiceCallingClient } from "./reused-writer.js";
 
 export interface GrpcClientOptions {
   /** Largest message sent or received, in bytes. Defaults to 8 MiB (the `grpc.maxMessageBytes` default). */
@@ -78,7 +79,7 @@ export class GrpcAgentClient {
     options: GrpcClientOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.raw = new AgentServiceClient(address, options.credentials ?? credentials.createInsecure(), {
+    this.raw = new AgentServiceCallingClient(address, options.credentials ?? credentials.createInsecure(), {
       ...clientOptions(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
       ...options.channelOptions,
     });

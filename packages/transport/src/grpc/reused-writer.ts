@@ -5,15 +5,24 @@
  * and copies), then copy it twice more (`finish()` slices, `Buffer.from` copies again). Here the
  * writer keeps its grown buffer between answers and the slice `finish()` returns is wrapped, not
  * copied. Encoding is synchronous, so one writer per process is never shared by two answers; an
- * encode that throws leaves it half written, so it is replaced then.
+ * encode that throws leaves it half written, so it is replaced then. The client's requests go
+ * through it the same way (the generated serializer: 3.3 µs for a plan request, reused: see the
+ * test). Both definitions also put the direct Struct codec in place (struct-codec.ts).
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { type ChannelCredentials, type ClientOptions, makeGenericClientConstructor } from "@grpc/grpc-js";
 import {
+  type AgentServiceClient,
   AgentServiceService,
   DescribeResponse,
+  InvokeRequest,
   InvokeResponse,
+  ResumeRequest,
   StreamEvent,
 } from "../generated/synapse/v1/agent.js";
+import { installStructCodec } from "./struct-codec.js";
+
+installStructCodec();
 
 interface Encoder<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
@@ -53,3 +62,30 @@ export const AgentServiceServing = {
     responseSerialize: (value: DescribeResponse): Buffer => encodeReusing(DescribeResponse, value),
   },
 } as const;
+
+/** AgentServiceService, its requests serialized through `encodeReusing` (what our client sends). */
+export const AgentServiceCalling = {
+  ...AgentServiceService,
+  invoke: {
+    ...AgentServiceService.invoke,
+    requestSerialize: (value: InvokeRequest): Buffer => encodeReusing(InvokeRequest, value),
+  },
+  stream: {
+    ...AgentServiceService.stream,
+    requestSerialize: (value: InvokeRequest): Buffer => encodeReusing(InvokeRequest, value),
+  },
+  resume: {
+    ...AgentServiceService.resume,
+    requestSerialize: (value: ResumeRequest): Buffer => encodeReusing(ResumeRequest, value),
+  },
+} as const;
+
+/** The generated client's constructor, over `AgentServiceCalling`. */
+export const AgentServiceCallingClient = makeGenericClientConstructor(
+  AgentServiceCalling,
+  "synapse.v1.AgentService",
+) as unknown as new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => AgentServiceClient;
