@@ -15,6 +15,22 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw abortError(signal);
 }
 
+/** Whether `call` is aborted, asked through its `aborted()` when it has one (which does not make its signal). */
+export function isCallAborted(call: {
+  readonly signal: AbortSignal;
+  aborted?: (() => boolean) | undefined;
+}): boolean {
+  return call.aborted ? call.aborted() : call.signal.aborted;
+}
+
+/** `throwIfAborted(call.signal)`, without making the signal when the call can say so (see `isCallAborted`). */
+export function throwIfCallAborted(call: {
+  readonly signal: AbortSignal;
+  aborted?: (() => boolean) | undefined;
+}): void {
+  if (isCallAborted(call)) throw abortError(call.signal);
+}
+
 /** A promise that rejects with `abortError(signal)` when the signal aborts, and never resolves. */
 export function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {

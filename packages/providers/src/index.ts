@@ -1,4 +1,4 @@
-export { abortError, throwIfAborted, untilAborted } from "./abort.js";
+export { abortError, isCallAborted, throwIfAborted, throwIfCallAborted, untilAborted } from "./abort.js";
 export {
   AiSdkClient,
   type AiSdkClientOptions,

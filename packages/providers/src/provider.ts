@@ -21,6 +21,11 @@ interface CallOf<A extends ActionName> {
   continuation?: Continuation;
   /** Aborting it ends the stream promptly with CANCELLED (or the SynapseError given as the reason). */
   signal: AbortSignal;
+  /**
+   * `signal.aborted` without making `signal` (see CallContext.aborted): the service's calls carry
+   * it and a signal made on first read. Undefined: read `signal.aborted`.
+   */
+  aborted?: () => boolean;
 }
 
 /** One call to a provider, discriminated by `action` so `input` narrows to that action's input. */

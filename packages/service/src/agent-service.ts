@@ -118,7 +118,7 @@ export class AgentService implements AgentHandler {
       scope.action = valid.action;
       const started = this.#host.clock.now();
       // A continuation only means something to a stream; a unary answer is always whole.
-      const done = await complete(this.provider, { ...valid, continuation: undefined, signal: scope.signal });
+      const done = await complete(this.provider, scope.providerCall(valid));
       return this.#response(valid.action, done, started);
     } catch (err) {
       throw scope.fail(err);

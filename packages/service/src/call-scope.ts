@@ -4,10 +4,11 @@
  * `abort`, else a controller joined to it), its place among the calls in flight, and the record
  * and log line written when it ends.
  */
-import type { ActionName, CallContext, Clock, Code, Logger } from "@synapse/core";
+import type { ActionName, AgentName, CallContext, Clock, Code, Logger } from "@synapse/core";
 import { newRequestId, SynapseError } from "@synapse/core";
-import { abortError } from "@synapse/providers";
+import { abortError, type ProviderCall } from "@synapse/providers";
 import type { InFlight } from "./in-flight.js";
+import type { ValidRequest } from "./validate-request.js";
 
 export type CallKind = "invoke" | "stream" | "resume";
 
@@ -33,8 +34,12 @@ const MAX_REQUEST_ID = 128;
 
 export class CallScope {
   readonly requestId: string;
-  readonly #signal: AbortSignal;
-  /** Aborts `#signal`: the transport's own abort, or a controller joined to the caller's signal. */
+  /**
+   * Where the call's signal comes from: the transport's context (whose signal is made on first
+   * use and whose `aborted()` answers without making it), or a controller joined to the caller's.
+   */
+  readonly #source: { readonly signal: AbortSignal; aborted?: (() => boolean) | undefined };
+  /** Aborts the signal: the transport's own abort, or a controller joined to the caller's signal. */
   readonly #abort: (reason: SynapseError) => void;
   readonly #started: number;
   readonly #detach: (() => void) | undefined;
@@ -59,13 +64,13 @@ export class CallScope {
       // The transport owns the signal and its deadline: a second controller, listener and timer
       // per call would only repeat them. A signal alone costs 3–6 µs to create on Node 20; a sim
       // call through the service core in process went from 36 to 25 µs of CPU (load ~14).
-      this.#signal = ctx.signal;
+      this.#source = ctx;
       this.#abort = ctx.abort;
       this.#detach = undefined;
       return;
     }
     const controller = new AbortController();
-    this.#signal = controller.signal;
+    this.#source = controller;
     this.#abort = (reason) => controller.abort(reason);
     const onAbort = () => controller.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onAbort();
@@ -88,26 +93,43 @@ export class CallScope {
 
   /** Aborted when the caller cancels, the deadline passes, the consumer stops or the service shuts down. */
   get signal(): AbortSignal {
-    return this.#signal;
+    return this.#source.signal;
+  }
+
+  /** Whether the signal is aborted, asked without making it when the transport's can be. */
+  get #signalAborted(): boolean {
+    const source = this.#source;
+    return source.aborted ? source.aborted() : source.signal.aborted;
+  }
+
+  /** True once the call is aborted (by the caller, its deadline, the service). Reading it never makes the signal. */
+  get aborted(): boolean {
+    return this.#reason !== undefined || this.#signalAborted;
+  }
+
+  /**
+   * The unary provider call for `valid` under this scope. Its signal is this scope's, handed over
+   * unmade: a provider that never waits (the sim) asks `aborted()` instead and never makes it.
+   */
+  providerCall(valid: ValidRequest): ProviderCall {
+    return new ScopedProviderCall(valid.agent, valid.action, valid.input, this) as ProviderCall;
   }
 
   /** Throws the abort's reason when the call is already aborted (a closed service, a past deadline). */
   check(): void {
-    if (this.#signal.aborted || this.#reason !== undefined) throw this.fail(undefined);
+    if (this.aborted) throw this.fail(undefined);
   }
 
   /** Aborts the call with `reason`, unless it was aborted already (the first reason stands). */
   abort(reason: SynapseError): void {
-    if (this.#signal.aborted || this.#reason !== undefined) return;
+    if (this.aborted) return;
     this.#reason = reason;
     this.#abort(reason);
   }
 
   /** The error to throw for `err`: the abort's reason when the call was aborted, else `err` as a SynapseError. */
   fail(err: unknown): SynapseError {
-    this.#error ??= this.#signal.aborted
-      ? abortError(this.#signal)
-      : (this.#reason ?? SynapseError.from(err));
+    this.#error ??= this.#signalAborted ? abortError(this.signal) : (this.#reason ?? SynapseError.from(err));
     return this.#error;
   }
 
@@ -146,5 +168,28 @@ export class CallScope {
     ) {
       logger.warn(fields, `call failed: ${err.message}`);
     } else logger.info(fields, `call failed: ${err.message}`);
+  }
+}
+
+/**
+ * A provider call whose signal is its scope's, read through a getter on the prototype (an object
+ * literal with a getter took V8's slow path: ~2 µs a call). A continuation is for streams only.
+ */
+class ScopedProviderCall {
+  readonly continuation = undefined;
+
+  constructor(
+    readonly agent: AgentName,
+    readonly action: ActionName,
+    readonly input: unknown,
+    private readonly scope: CallScope,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+
+  aborted(): boolean {
+    return this.scope.aborted;
   }
 }

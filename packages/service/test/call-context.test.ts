@@ -23,6 +23,34 @@ function ownedContext(extra: Partial<CallContext> = {}) {
 }
 
 describe("a call context that owns its signal (CallContext.abort)", () => {
+  test("a unary call on the sim never reads the signal of a context that answers aborted() itself", async () => {
+    let reads = 0;
+    let reason: SynapseError | undefined;
+    const controller = new AbortController();
+    const context: CallContext = {
+      get signal() {
+        reads++;
+        return controller.signal;
+      },
+      deadline: undefined,
+      metadata: {},
+      abort: (r) => {
+        reason ??= r;
+        controller.abort(r);
+      },
+      aborted: () => reason !== undefined,
+    };
+    const service = new AgentService({ agent: "claude", provider: new SimProvider() });
+    assert.equal((await service.invoke(req("claude", "plan", TASK), context)).provider, "sim");
+    assert.equal(reads, 0, "an AbortSignal costs 2–6 µs to make; this call never needed one");
+    // Aborted before it runs: it fails with the context's reason.
+    context.abort?.(new SynapseError("DEADLINE_EXCEEDED", "late"));
+    assert.equal(
+      (await rejection(service.invoke(req("claude", "plan", TASK), context))).code,
+      "DEADLINE_EXCEEDED",
+    );
+  });
+
   test("the provider runs under the caller's own signal, and the service arms no deadline timer", async () => {
     const clock = new FakeClock();
     const spy = new SpyProvider(new SimProvider({ clock }));

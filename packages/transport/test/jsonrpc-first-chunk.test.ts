@@ -44,6 +44,7 @@ test("agent.stream asks to flush its first chunk only", async () => {
   const ctx: JsonRpcMethodContext = {
     id: 1,
     signal: new AbortController().signal,
+    aborted: false,
     setTimeout: () => 0,
     abort: () => {},
     notify: (_method, _params, options) => {

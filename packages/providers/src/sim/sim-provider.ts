@@ -7,7 +7,7 @@
  * `[sim:request-changes=N]` makes review loops request changes exactly N times.
  */
 import { type Clock, SynapseError, sleep, systemClock } from "@synapse/core";
-import { abortError, throwIfAborted, untilAborted } from "../abort.js";
+import { abortError, isCallAborted, throwIfAborted, throwIfCallAborted, untilAborted } from "../abort.js";
 import type { Completion, Provider, ProviderCall, ProviderEvent } from "../provider.js";
 import { failDirective } from "./directives.js";
 import { renderSim } from "./render.js";
@@ -104,23 +104,23 @@ export class SimProvider implements Provider {
    * on everything else in the sim (~40 of ~70 µs per call, measured).
    */
   async complete(call: ProviderCall): Promise<Completion> {
-    const { signal } = call;
+    // `call.signal` is read only to wait or to fail: a service call makes it on first read.
     try {
       const { rest, result } = await this.#begin(call);
       const tokens = countTokens(rest);
       // Wait until the last token the stream would have sent is due (or the one before the drop).
       const drop = this.#dropAfterChunks > 0 && this.#dropAfterChunks < tokens;
       const sent = drop ? this.#dropAfterChunks : tokens;
-      await this.#due(Math.max(sent - 1, 0), signal);
+      await this.#due(Math.max(sent - 1, 0), call);
       if (drop) throw dropped(sent);
-      throwIfAborted(signal);
+      throwIfCallAborted(call);
       return {
         text: rest,
         result,
         usage: { inputTokens: countWords(call.input), outputTokens: tokens },
       };
     } catch (err) {
-      if (signal.aborted) throw abortError(signal);
+      if (isCallAborted(call)) throw abortError(call.signal);
       throw SynapseError.from(err);
     }
   }
@@ -128,7 +128,7 @@ export class SimProvider implements Provider {
   /** What every answer does before its first token: count the call, crash, faults, render. */
   async #begin(call: ProviderCall): Promise<{ rest: string; result: Record<string, unknown> }> {
     const callNumber = ++this.#calls;
-    throwIfAborted(call.signal);
+    throwIfCallAborted(call);
     if (callNumber === this.#crashAfter) {
       this.#crash();
       // Only reached when the crash was replaced (tests): the call still fails as a crash would.
@@ -150,18 +150,18 @@ export class SimProvider implements Provider {
       }
       rest = text.slice(call.continuation.text.length);
     }
-    await this.#faults(call.signal);
+    await this.#faults(call);
     return { rest, result };
   }
 
   /** One draw decides: below errorRate fails, the next hangRate of the range hangs. */
-  async #faults(signal: AbortSignal): Promise<void> {
+  async #faults(call: ProviderCall): Promise<void> {
     if (this.#errorRate <= 0 && this.#hangRate <= 0) return;
     const draw = this.#random();
     if (draw < this.#errorRate) {
       throw new SynapseError("UNAVAILABLE", "Simulated fault: the provider is unavailable; retry the call.");
     }
-    if (draw < this.#errorRate + this.#hangRate) await untilAborted(signal);
+    if (draw < this.#errorRate + this.#hangRate) await untilAborted(call.signal);
   }
 
   /** Whether `#pace(i)` may wait (a timer, or a turn of the event loop) rather than only check the signal. */
@@ -189,10 +189,10 @@ export class SimProvider implements Provider {
   }
 
   /** Waits from now until token `i` is due, as `#pace` would (a unary answer's only wait). */
-  async #due(i: number, signal: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
+  async #due(i: number, call: ProviderCall): Promise<void> {
+    throwIfCallAborted(call);
     const wait = this.#ttftMs + i * this.#intervalMs;
-    if (wait > 0) await sleep(Math.ceil(wait), signal, this.#clock);
+    if (wait > 0) await sleep(Math.ceil(wait), call.signal, this.#clock);
   }
 }
 

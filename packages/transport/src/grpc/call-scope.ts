@@ -26,7 +26,10 @@ const CANCELLED_BY_CLIENT = (): SynapseError =>
 
 export class CallScope {
   readonly ctx: CallContext;
+  /** Node makes a controller's signal on first use (`ctx.signal`), so a call that never reads it pays nothing for it. */
   private readonly controller = new AbortController();
+  /** Set when the call aborts; `ctx.aborted()` reads it so that asking does not make the signal. */
+  private reason: SynapseError | undefined;
   private cancelTimer: (() => void) | undefined;
   private ended = false;
 
@@ -47,12 +50,12 @@ export class CallScope {
       if (typeof value === "string") metadata[key] = value;
     }
     // The service aborts through this scope (no controller of its own): see CallContext.abort.
-    this.ctx = { signal: this.controller.signal, deadline, metadata, abort: (reason) => this.abort(reason) };
+    this.ctx = new ScopeContext(this.controller, deadline, metadata, this);
     call.once("cancelled", this.onCancelled);
     inFlight.add(this);
     if (deadline !== undefined) {
       const left = deadline - clock.now();
-      if (left <= 0) this.controller.abort(DEADLINE_EXCEEDED());
+      if (left <= 0) this.abortNow(DEADLINE_EXCEEDED());
       else this.cancelTimer = clock.setTimeout(() => this.abort(DEADLINE_EXCEEDED()), left);
     }
   }
@@ -62,19 +65,29 @@ export class CallScope {
     return this.ctx.deadline !== undefined && this.ctx.deadline <= this.clock.now();
   }
 
+  /** True once the call is aborted; asking does not make the signal. */
+  get aborted(): boolean {
+    return this.reason !== undefined;
+  }
+
   /** Aborts the handler's work with `reason` (a SynapseError the client should see). */
   abort(reason: SynapseError): void {
-    if (this.ended || this.controller.signal.aborted) return;
-    this.controller.abort(reason);
+    if (!this.ended) this.abortNow(reason);
   }
 
   /**
-   * The error to send for what the handler threw: once the signal is aborted, its reason
+   * The error to send for what the handler threw: once the call is aborted, the abort's reason
    * (a handler may throw a foreign AbortError); otherwise the thrown error itself.
    */
   failure(err: unknown): unknown {
-    const signal = this.controller.signal;
-    return signal.aborted && !(err instanceof SynapseError) ? signal.reason : err;
+    return this.reason !== undefined && !(err instanceof SynapseError) ? this.reason : err;
+  }
+
+  /** The first reason stands. */
+  private abortNow(reason: SynapseError): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller.abort(reason);
   }
 
   /** Releases the timer and listener; the call is over. */
@@ -89,6 +102,30 @@ export class CallScope {
   private readonly onCancelled = (): void => {
     this.abort(this.expired ? DEADLINE_EXCEEDED() : CANCELLED_BY_CLIENT());
   };
+}
+
+/**
+ * A scope's CallContext. A class, so that `signal` is a getter on the prototype: an object literal
+ * with a getter took V8's slow path. A unary sim call through scope and service, in a loop: 19.5 µs
+ * with the signal made eagerly, 21.7 with literals' getters, 11.7 with this and the service's
+ * ScopedProviderCall (no AbortSignal made at all).
+ */
+class ScopeContext implements CallContext {
+  constructor(
+    private readonly controller: AbortController,
+    readonly deadline: number | undefined,
+    readonly metadata: Record<string, string>,
+    private readonly scope: CallScope,
+  ) {}
+
+  /** Made by Node on first read. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  readonly abort = (reason: SynapseError): void => this.scope.abort(reason);
+
+  readonly aborted = (): boolean => this.scope.aborted;
 }
 
 /** grpc-js reports "no deadline" as Infinity. */

@@ -13,6 +13,8 @@ export interface JsonRpcMethodContext {
    * the server shuts down; `signal.reason` is the SynapseError the client is answered with.
    */
   readonly signal: AbortSignal;
+  /** `signal.aborted`, answered without making the signal (Node makes it on first use; 2–6 µs). */
+  readonly aborted: boolean;
   /**
    * Starts the call's deadline: after `timeoutMs` milliseconds the signal aborts with
    * DEADLINE_EXCEEDED. Returns the absolute deadline in epoch milliseconds.

@@ -5,7 +5,10 @@ import type { JsonRpcId, JsonRpcResponse } from "./protocol.js";
 import type { ServerConnection } from "./server-connection.js";
 
 export class ServerCall implements JsonRpcMethodContext {
+  /** Node makes a controller's signal on first use, so a call that never reads `signal` pays nothing for it. */
   readonly controller = new AbortController();
+  /** Set (once) by the connection as it aborts `controller`. */
+  aborted = false;
   /** Answered (or, for a notification, finished); later outcomes are ignored. */
   done = false;
   cancelTimer: (() => void) | undefined;

@@ -112,6 +112,7 @@ export class ServerConnection {
 
   abort(call: ServerCall, reason: SynapseError): void {
     if (call.done) return;
+    call.aborted = true;
     call.controller.abort(reason);
     // Answered now, not when the method notices: a method that ignores its signal must not hold the client.
     this.finish(call, reason, true);
