@@ -7,7 +7,7 @@ import {
   type InvokeResponse,
   type StreamEvent,
 } from "../src/generated/synapse/v1/agent.js";
-import { AgentServiceServing } from "../src/grpc/reused-writer.js";
+import { AgentServiceCalling, AgentServiceServing } from "../src/grpc/reused-writer.js";
 
 const chunk = (seq: number, text: string): StreamEvent => ({
   event: { $case: "chunk", chunk: { streamId: "s_1", seq, text } },
@@ -71,5 +71,35 @@ test("an answer that fails to encode leaves the next one whole (the half-written
   assert.deepEqual(
     reused(chunk(2, "after")),
     AgentServiceService.stream.responseSerialize(chunk(2, "after")),
+  );
+});
+
+test("requests encoded into the reused writer are byte for byte the generated encoding", () => {
+  const json = fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }));
+  fc.assert(
+    fc.property(
+      fc.record({
+        agent: fc.string(),
+        action: fc.string(),
+        input: fc.option(json, { nil: undefined }),
+        requestId: fc.string(),
+        streamId: fc.string(),
+      }),
+      fc.nat(),
+      (request, afterSeq) => {
+        const invoke = { ...request, continuation: undefined };
+        for (const kind of ["invoke", "stream"] as const) {
+          assert.deepEqual(
+            AgentServiceCalling[kind].requestSerialize(invoke),
+            AgentServiceService[kind].requestSerialize(invoke),
+          );
+        }
+        const resume = { streamId: request.streamId, afterSeq };
+        assert.deepEqual(
+          AgentServiceCalling.resume.requestSerialize(resume),
+          AgentServiceService.resume.requestSerialize(resume),
+        );
+      },
+    ),
   );
 });

@@ -7,7 +7,7 @@
  * copied. Encoding is synchronous, so one writer per process is never shared by two answers; an
  * encode that throws leaves it half written, so it is replaced then. The client's requests go
  * through it the same way (the generated serializer: 3.3 µs for a plan request, reused: see the
- * test). Both definitions also put the direct Struct codec in place (struct-codec.ts).
+ * test).
  */
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { type ChannelCredentials, type ClientOptions, makeGenericClientConstructor } from "@grpc/grpc-js";
@@ -20,9 +20,6 @@ import {
   ResumeRequest,
   StreamEvent,
 } from "../generated/synapse/v1/agent.js";
-import { installStructCodec } from "./struct-codec.js";
-
-installStructCodec();
 
 interface Encoder<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
