@@ -19,7 +19,11 @@ interface CallOf<A extends ActionName> {
   input: ActionInput[A];
   /** When set, the provider streams only what follows `text`. */
   continuation?: Continuation;
-  /** Aborting it ends the stream promptly with CANCELLED (or the SynapseError given as the reason). */
+  /**
+   * Aborting it ends the stream promptly with CANCELLED (or the SynapseError given as the reason).
+   * The service's calls make it on first read (a getter on a class), so a wrapper that copies a
+   * call with `{ ...call }` loses it and `aborted`: pass the call itself, or copy them by name.
+   */
   signal: AbortSignal;
   /**
    * `signal.aborted` without making `signal` (see CallContext.aborted): the service's calls carry
