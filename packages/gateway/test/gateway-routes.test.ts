@@ -242,45 +242,37 @@ describe("gateway routes against real services", () => {
   });
 
   test("a streamed chat completion sends its head, role frame and first content in one write", async () => {
-    // What each socket write of the response carried, from the server's side of the connection.
-    const writes: string[] = [];
-    cluster.gateway.app.server.once("connection", (socket: Socket) => {
-      const write = socket._write.bind(socket);
-      const writev = socket._writev?.bind(socket);
-      socket._write = (chunk, encoding, cb) => {
-        writes.push(String(chunk));
-        write(chunk, encoding, cb);
-      };
-      if (writev !== undefined) {
-        socket._writev = (chunks, cb) => {
-          writes.push(chunks.map((c) => String(c.chunk)).join(""));
-          writev(chunks, cb);
-        };
-      }
-    });
-    const body = JSON.stringify({
-      model: "claude:plan",
-      stream: true,
-      messages: [{ role: "user", content: "x" }],
-    });
-    const text = await new Promise<string>((resolve, reject) => {
-      const req = request(
-        `${cluster.url}/v1/chat/completions`,
-        { method: "POST", agent: false, headers: { "content-type": "application/json" } },
-        (res) => {
-          let all = "";
-          res.on("data", (d: Buffer) => (all += d.toString()));
-          res.on("end", () => resolve(all));
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    const writes = recordSocketWrites();
+    const text = await streamChat("claude:plan");
     assert.match(text, /data: \[DONE\]/);
     const first = writes[0] ?? "";
     assert.match(first, /^HTTP\/1.1 200/);
     assert.match(first, /"role":"assistant"/);
     assert.match(first, /"content":"[^"]/, "the first content is in the same write");
+  });
+
+  test("a streamed chat completion writes a burst of chunks as one HTTP chunk (TickBatch)", async () => {
+    // gemini's sim is unpaced here: its answer reaches the gateway in bursts, not a token at a time.
+    const writes = recordSocketWrites();
+    const text = await streamChat("gemini:review");
+    assert.match(text, /data: \[DONE\]/);
+    const all = writes.join("");
+    let at = all.indexOf("\r\n\r\n") + 4;
+    const framesPerChunk: number[] = [];
+    for (;;) {
+      const eol = all.indexOf("\r\n", at);
+      const size = Number.parseInt(all.slice(at, eol), 16);
+      if (!(size > 0)) break;
+      const data = all.slice(eol + 2, eol + 2 + size);
+      framesPerChunk.push(data.split("data: ").length - 1);
+      at = eol + 2 + size + 2;
+    }
+    const frames = framesPerChunk.reduce((a, b) => a + b, 0);
+    assert.ok(frames > 5, `the answer has content frames (${frames})`);
+    assert.ok(
+      framesPerChunk.length < frames,
+      `frames leave several to an HTTP chunk: ${framesPerChunk.join(",")}`,
+    );
   });
 
   test("the OpenAPI document covers every route; /docs serves the page; workflow accepts a run", async () => {
@@ -322,3 +314,45 @@ describe("gateway routes against real services", () => {
     assert.match(((await wf.json()) as Json).id as string, /^wf_/);
   });
 });
+
+/** What each socket write of the next connection to the gateway carried, from the server's side. */
+function recordSocketWrites(): string[] {
+  const writes: string[] = [];
+  cluster.gateway.app.server.once("connection", (socket: Socket) => {
+    const write = socket._write.bind(socket);
+    const writev = socket._writev?.bind(socket);
+    socket._write = (chunk, encoding, cb) => {
+      writes.push(String(chunk));
+      write(chunk, encoding, cb);
+    };
+    if (writev !== undefined) {
+      socket._writev = (chunks, cb) => {
+        writes.push(chunks.map((c) => String(c.chunk)).join(""));
+        writev(chunks, cb);
+      };
+    }
+  });
+  return writes;
+}
+
+/** A streamed /v1/chat/completions on a connection of its own; resolves with the body as received. */
+function streamChat(model: string): Promise<string> {
+  const body = JSON.stringify({
+    model,
+    stream: true,
+    messages: [{ role: "user", content: "function f(x) { eval(x) }" }],
+  });
+  return new Promise<string>((resolve, reject) => {
+    const req = request(
+      `${cluster.url}/v1/chat/completions`,
+      { method: "POST", agent: false, headers: { "content-type": "application/json" } },
+      (res) => {
+        let all = "";
+        res.on("data", (d: Buffer) => (all += d.toString()));
+        res.on("end", () => resolve(all));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
