@@ -29,6 +29,8 @@ declare module "fastify" {
     upstreamMs?: number;
     /** Who is calling: a hash prefix of the API key, or the client address without keys. */
     principal?: string;
+    /** Already counted in the request metrics (routes/metrics.ts counts each request once). */
+    counted?: boolean;
   }
   interface FastifyContextConfig {
     agent?: string;

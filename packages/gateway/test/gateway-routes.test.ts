@@ -275,6 +275,37 @@ describe("gateway routes against real services", () => {
     );
   });
 
+  test("a stream its client leaves early is counted in the request metrics as 499", async () => {
+    const series =
+      'synapse_gateway_requests_total{route="/v1/chat/completions",agent="claude",action="code",status="499"}';
+    const count = async () => {
+      const text = await (await fetch(`${cluster.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const before = await count();
+    const leave = new AbortController();
+    const res = await fetch(`${cluster.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude:code",
+        stream: true,
+        messages: [{ role: "user", content: "Write a long module" }],
+      }),
+      signal: leave.signal,
+    });
+    const reader = res.body!.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /"content"/);
+    leave.abort();
+    // The gateway sees the connection close a moment later; wait for it, up to 10 s.
+    const deadline = Date.now() + 10_000;
+    while ((await count()) === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(await count(), before + 1);
+  });
+
   test("the OpenAPI document covers every route; /docs serves the page; workflow accepts a run", async () => {
     const doc = (await (await fetch(`${cluster.url}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
