@@ -6,7 +6,7 @@
  */
 import type { ActionName, AgentName, CallContext, Clock, Code, Logger } from "@synapse/core";
 import { newRequestId, SynapseError } from "@synapse/core";
-import { abortError, type ProviderCall } from "@synapse/providers";
+import { abortError, isCallAborted, type ProviderCall } from "@synapse/providers";
 import type { InFlight } from "./in-flight.js";
 import type { ValidRequest } from "./validate-request.js";
 
@@ -96,15 +96,9 @@ export class CallScope {
     return this.#source.signal;
   }
 
-  /** Whether the signal is aborted, asked without making it when the transport's can be. */
-  get #signalAborted(): boolean {
-    const source = this.#source;
-    return source.aborted ? source.aborted() : source.signal.aborted;
-  }
-
   /** True once the call is aborted (by the caller, its deadline, the service). Reading it never makes the signal. */
   get aborted(): boolean {
-    return this.#reason !== undefined || this.#signalAborted;
+    return this.#reason !== undefined || isCallAborted(this.#source);
   }
 
   /**
@@ -129,7 +123,9 @@ export class CallScope {
 
   /** The error to throw for `err`: the abort's reason when the call was aborted, else `err` as a SynapseError. */
   fail(err: unknown): SynapseError {
-    this.#error ??= this.#signalAborted ? abortError(this.signal) : (this.#reason ?? SynapseError.from(err));
+    this.#error ??= isCallAborted(this.#source)
+      ? abortError(this.signal)
+      : (this.#reason ?? SynapseError.from(err));
     return this.#error;
   }
 
