@@ -125,7 +125,9 @@ class ScopeContext implements CallContext {
 
   readonly abort = (reason: SynapseError): void => this.scope.abort(reason);
 
-  readonly aborted = (): boolean => this.scope.aborted;
+  aborted(): boolean {
+    return this.scope.aborted;
+  }
 }
 
 /** grpc-js reports "no deadline" as Infinity. */

@@ -56,7 +56,9 @@ class MethodCallContext implements CallContext {
 
   readonly abort = (reason: SynapseError): void => this.ctx.abort(reason);
 
-  readonly aborted = (): boolean => this.ctx.aborted;
+  aborted(): boolean {
+    return this.ctx.aborted;
+  }
 }
 
 /**
