@@ -1,9 +1,9 @@
 /**
  * An LlmClient for the Chat Completions wire format (OpenAI, and every OpenAI-compatible server:
- * Ollama, vLLM, llama.cpp's server), written on undici's pooled `request` rather than through
- * the AI SDK (a whole answer through `dispatch`, whole-response.ts). Why by hand: the SDK's per-call machinery — zod parsing of every body and chunk,
- * fetch Request/Response objects and web streams, header and abort plumbing — cost more than the
- * wire work. Measured against the bench's local upstream, one process, 16 calls at a time, CPU
+ * Ollama, vLLM, llama.cpp's server), written on undici's pooled client (`request` for a stream,
+ * `dispatch` for a whole answer: whole-response.ts) rather than through the AI SDK. Why by hand:
+ * the SDK's per-call machinery — zod parsing of every body and chunk, fetch Request/Response
+ * objects and web streams, header and abort plumbing — cost more than the wire work. Measured against the bench's local upstream, one process, 16 calls at a time, CPU
  * per call (load 7–8): a whole answer 210–246 µs through the SDK, 60–68 µs here; a streamed one
  * (8 chunks) 672–745 µs, 77–120 µs here. On the bench's provider path the service went from
  * 775–1,190 to 181–424 µs per request (profile.js, load 7–12, interleaved).
@@ -69,7 +69,7 @@ export class ChatCompletionsClient implements LlmClient {
   async *stream(request: LlmRequest): AsyncGenerator<LlmEvent> {
     const { signal } = request;
     throwIfAborted(signal);
-    const res = await this.#post(request, true);
+    const res = await this.#postStream(request);
     const pending: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => pending.push(event) });
     let ended = false;
@@ -122,8 +122,11 @@ export class ChatCompletionsClient implements LlmClient {
     return this.#ownsPool ? this.#pool.close() : Promise.resolve();
   }
 
-  /** Sends the call; resolves with a 2xx response, throws the mapped error for anything else. */
-  async #post(request: LlmRequest, stream: boolean): Promise<Dispatcher.ResponseData> {
+  /**
+   * Sends a call for a streamed answer; resolves with a 2xx response (its body the stream),
+   * throws the mapped error for anything else.
+   */
+  async #postStream(request: LlmRequest): Promise<Dispatcher.ResponseData> {
     const { signal } = request;
     let res: Dispatcher.ResponseData;
     try {
@@ -132,7 +135,7 @@ export class ChatCompletionsClient implements LlmClient {
         path: this.#path,
         method: "POST",
         headers: this.#headers,
-        body: this.#body.build(request, stream),
+        body: this.#body.build(request, true),
         signal,
       };
       // Sent on the bare pool: undici's redirect layer cost about 10 % of a call's CPU (63 vs 70 µs
@@ -161,7 +164,7 @@ export class ChatCompletionsClient implements LlmClient {
 
   /**
    * Sends a call for a whole answer and reads its body at once (requestWhole: no body stream);
-   * the same pools, redirect handling and error mapping as #post.
+   * the same pools, redirect handling and error mapping as #postStream.
    */
   async #postWhole(request: LlmRequest): Promise<WholeResponse> {
     const { signal } = request;
