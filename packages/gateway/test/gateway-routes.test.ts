@@ -275,14 +275,27 @@ describe("gateway routes against real services", () => {
     );
   });
 
+  test("a stream on an agent route is counted once in the request metrics", async () => {
+    const count = () =>
+      metricValue(
+        'synapse_gateway_requests_total{route="/api/v1/gemini/analyze",agent="gemini",action="analyze",status="200"}',
+      );
+    const before = await count();
+    const res = await post("/api/v1/gemini/analyze", { text: "eval(x) // TODO", stream: true });
+    assert.equal((await readSse(res)).at(-1)?.event, "final");
+    // Counted when the response has ended, a moment after the client read its end.
+    const deadline = Date.now() + 10_000;
+    while ((await count()) === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(await fetch(`${cluster.url}/health/live`).then((r) => r.status), 200);
+    assert.equal(await count(), before + 1);
+  });
+
   test("a stream its client leaves early is counted in the request metrics as 499", async () => {
     const series =
       'synapse_gateway_requests_total{route="/v1/chat/completions",agent="claude",action="code",status="499"}';
-    const count = async () => {
-      const text = await (await fetch(`${cluster.url}/metrics`)).text();
-      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-      return line === undefined ? 0 : Number(line.slice(series.length + 1));
-    };
+    const count = () => metricValue(series);
     const before = await count();
     const leave = new AbortController();
     const res = await fetch(`${cluster.url}/v1/chat/completions`, {
@@ -386,4 +399,11 @@ function streamChat(model: string): Promise<string> {
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** The value of one series in the gateway's /metrics (0 while it does not exist). */
+async function metricValue(series: string): Promise<number> {
+  const text = await (await fetch(`${cluster.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }

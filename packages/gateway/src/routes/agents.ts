@@ -93,7 +93,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       const last = parseLastEventId(request.headers["last-event-id"]);
       const afterSeq = last?.streamId === request.params.id ? last.afterSeq : (request.query.after ?? 0);
       ctx.metrics.streamResumes.inc({ by: "client" });
-      await sendStream(ctx, request, reply, request.params.id, afterSeq, abortOnClose(reply));
+      await sendStream(ctx, reply, request.params.id, afterSeq, abortOnClose(reply));
     },
   );
 }
@@ -138,7 +138,7 @@ async function runAction(
     const own = opened?.streamId === streamId && afterSeq === 0 ? opened.events : undefined;
     // Opened here but resumed after a seq (a client that knew the new id): read back instead.
     if (opened !== undefined && own === undefined) closeQuietly(opened.events[Symbol.asyncIterator]());
-    await sendStream(ctx, request, reply, streamId, afterSeq, abort, own);
+    await sendStream(ctx, reply, streamId, afterSeq, abort, own);
     return reply;
   }
 
@@ -159,7 +159,6 @@ async function runAction(
  */
 async function sendStream(
   ctx: GatewayContext,
-  request: FastifyRequest,
   reply: FastifyReply,
   streamId: string,
   afterSeq: number,
@@ -184,16 +183,9 @@ async function sendStream(
   try {
     await pipeEvents(iterator, sse, first);
   } finally {
+    // Counted by the metrics plugin like any request: onResponse runs for a hijacked reply too
+    // once it ends, and a stream its client left is counted as 499.
     abort.dispose();
-    // A hijacked reply skips Fastify's onResponse hook, so the stream is counted here.
-    const labels = [
-      request.routeOptions.url ?? "unmatched",
-      request.labels?.agent ?? "",
-      request.labels?.action ?? "",
-      "200",
-    ];
-    ctx.metrics.requests.inc(labels);
-    ctx.metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
   }
 }
 
